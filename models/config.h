@@ -1,0 +1,47 @@
+// ModelConfig: one configuration type for every network (synthesis, manipulation,
+// parser). Presets: "paper" (256 px, the paper's widths), "paper128", "small"
+// (128 px, real-time on CPU), "tiny" (tests). Stored inside every checkpoint as
+// "key=value" lines so that a checkpoint rebuilds its own network.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace smile::models {
+
+struct ModelConfig {
+  std::string preset = "paper";
+  int image_size = 256;          // output / input resolution (power of two, >= 32)
+  double channel_multiplier = 1.0;  // scales every width (1.0 = paper)
+  int num_classes = 19;          // CelebAMask-HQ labels
+  // Synthesis stage (StyleGAN2 + SAC)
+  int synth_style_dim = 64;      // per-class style (style matrix is num_classes x this)
+  int synth_mask_start = 8;      // resolution the mask encoder starts the generator at
+  int synth_mapping_layers = 8;  // PixelNorm + 8 EqualLinear
+  double synth_mapping_lr_mul = 0.01;
+  int synth_spade_hidden = 128;
+  // Manipulation stage (StarGANv2-like, mask -> mask)
+  int manip_size = 256;          // mask resolution of the manipulation stage
+  int manip_latent_dim = 16;
+  int manip_base_width = 32;
+  bool manip_landmark_skips = true;  // official high-pass landmark heatmap skips
+  // Parser
+  int parser_size = 256;
+  int parser_base_width = 32;
+  // Free-form extra keys (kept through a checkpoint round trip).
+  std::map<std::string, std::string> extra;
+
+  // Width of a layer whose paper width is `paper_width` (at least 8).
+  int Width(int paper_width) const;
+
+  std::string Serialize() const;
+  static Result<ModelConfig> Parse(const std::string& text);
+  static Result<ModelConfig> Preset(const std::string& name);
+  static std::vector<std::string> PresetNames();
+  bool operator==(const ModelConfig& other) const { return Serialize() == other.Serialize(); }
+};
+
+}  // namespace smile::models

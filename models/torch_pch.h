@@ -1,0 +1,3 @@
+// Precompiled header for targets with several LibTorch translation units.
+#pragma once
+#include <torch/torch.h>

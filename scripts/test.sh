@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds smile and runs the whole test suite (labels fast, slow, media, gpu).
+# Media tests read ../shared/media and skip with a message where it is absent;
+# gpu tests skip without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/build.sh
+cd "${SMILE_BUILD_DIR:-build}"
+ctest --output-on-failure -j "$(nproc)" --timeout 1500 "$@"
