@@ -19,7 +19,7 @@ torch::Tensor Up2(const torch::Tensor& x) {
 
 void KaimingInit(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
-  for (auto& m : module.modules(/*include_self=*/true)) {
+  for (auto& m : module.modules(/*include_self=*/false)) {
     torch::Tensor w, b;
     if (auto* c = m->as<torch::nn::Conv2d>()) {
       w = c->weight;
