@@ -98,6 +98,31 @@ void CheckShapes(const ModelConfig& c, int64_t n) {
       EXPECT_EQ(sel[i][a].item<float>(), logits[i][2 * a + choices[i][a].item<int64_t>()].item<float>());
 }
 
+// The batch-friendly modulated conv equals the official per-sample grouped
+// convolution with weights w * (1 + affine(s)) and demodulation.
+TEST(ManipLayers, ModConvMatchesOfficialGroupedConv) {
+  torch::manual_seed(3);
+  for (bool demod : {true, false}) {
+    ModConv2d conv(5, 7, 144, 3, demod);
+    torch::Tensor x = torch::randn({3, 5, 9, 9}), s = torch::randn({3, 144});
+    torch::Tensor got = conv->forward(x, s);
+    torch::Tensor w1 = conv->affine->forward(s).view({3, 1, 5, 1, 1});
+    torch::Tensor w = conv->weight.unsqueeze(0) * (w1 + 1);
+    if (demod) w = w * torch::rsqrt(w.pow(2).sum({2, 3, 4}, true) + 1e-8);
+    torch::Tensor want = torch::nn::functional::conv2d(x.reshape({1, 15, 9, 9}), w.reshape({21, 5, 3, 3}),
+                                                       torch::nn::functional::Conv2dFuncOptions().padding(1).groups(3))
+                             .view({3, 7, 9, 9});
+    EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-4)) << (got - want).abs().max().item<float>();
+  }
+}
+
+TEST(ManipLayers, HighPassIsZeroOnConstantsAndResBlkHalvesSize) {
+  torch::Tensor flat = torch::full({1, 4, 8, 8}, 3.0);
+  EXPECT_LT(HighPass(flat).narrow(2, 1, 6).narrow(3, 1, 6).abs().max().item<float>(), 1e-5);
+  ManipResBlk blk(4, 8, true, true);
+  EXPECT_EQ(blk->forward(torch::randn({2, 4, 8, 8})).sizes(), (std::vector<int64_t>{2, 8, 4, 4}));
+}
+
 TEST(ManipNets, TinyShapes) { CheckShapes(Cfg("tiny"), 2); }
 
 TEST(ManipNets, TinyShapesWithLandmarkSkips) {
