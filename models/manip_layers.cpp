@@ -35,11 +35,6 @@ void KaimingInit(torch::nn::Module& module) {
   }
 }
 
-int64_t CountParameters(const torch::nn::Module& module) {
-  int64_t n = 0;
-  for (const auto& p : module.parameters()) n += p.numel();
-  return n;
-}
 
 // ---------------------------------------------------------------- ResBlk
 ManipResBlkImpl::ManipResBlkImpl(int dim_in, int dim_out, bool normalize_, bool downsample_)
@@ -98,9 +93,9 @@ torch::Tensor ModConv2dImpl::forward(const torch::Tensor& x, const torch::Tensor
 }
 
 // ---------------------------------------------------------------- Noise
-NoiseInjectionImpl::NoiseInjectionImpl() { weight = register_parameter("weight", torch::zeros({1})); }
+ManipNoiseInjectionImpl::ManipNoiseInjectionImpl() { weight = register_parameter("weight", torch::zeros({1})); }
 
-torch::Tensor NoiseInjectionImpl::forward(const torch::Tensor& x) {
+torch::Tensor ManipNoiseInjectionImpl::forward(const torch::Tensor& x) {
   const std::vector<int64_t> shape = {x.size(0), 1, x.size(2), x.size(3)};
   torch::Tensor noise;
   if (is_training()) {
@@ -115,7 +110,7 @@ torch::Tensor NoiseInjectionImpl::forward(const torch::Tensor& x) {
 // ---------------------------------------------------------------- ModResBlk
 ModResBlkImpl::ModResBlkImpl(int dim_in, int dim_out, int w_dim, bool upsample_, bool residual_only_)
     : upsample(upsample_), residual_only(residual_only_), learned_sc(dim_in != dim_out && !residual_only_) {
-  noise = register_module("noise", NoiseInjection());
+  noise = register_module("noise", ManipNoiseInjection());
   conv1 = register_module("conv1", ModConv2d(dim_in, dim_out, w_dim, 3));
   conv2 = register_module("conv2", ModConv2d(dim_out, dim_out, w_dim, 3));
   if (learned_sc)

@@ -6,7 +6,7 @@
 //    shortcut when widths differ, output divided by sqrt(2).
 //  - ModConv2d: StyleGAN2 modulated convolution with SMILE's modulation
 //    weight * (1 + affine(style)) (no bias), optional demodulation.
-//  - NoiseInjection: x + weight * N(0,1) noise (one channel broadcast); in eval
+//  - ManipNoiseInjection: x + weight * N(0,1) noise (one channel broadcast); in eval
 //    mode the noise comes from a generator seeded with 0 on every call (as the
 //    official code, but without touching the global RNG).
 //  - ModResBlk: decoder block LReLU, [nearest up x2], ModConv, noise, LReLU,
@@ -16,6 +16,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include "models/layers.h"  // CountParameters
 
 namespace smile::models {
 
@@ -45,19 +46,19 @@ struct ModConv2dImpl : torch::nn::Module {
 };
 TORCH_MODULE(ModConv2d);
 
-struct NoiseInjectionImpl : torch::nn::Module {
-  NoiseInjectionImpl();
+struct ManipNoiseInjectionImpl : torch::nn::Module {
+  ManipNoiseInjectionImpl();
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor weight;  // (1), starts at 0
 };
-TORCH_MODULE(NoiseInjection);
+TORCH_MODULE(ManipNoiseInjection);
 
 struct ModResBlkImpl : torch::nn::Module {
   ModResBlkImpl(int dim_in, int dim_out, int w_dim, bool upsample, bool residual_only);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& s);
 
   bool upsample, residual_only, learned_sc;
-  NoiseInjection noise{nullptr};
+  ManipNoiseInjection noise{nullptr};
   ModConv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::Conv2d conv1x1{nullptr};
 };
@@ -66,7 +67,5 @@ TORCH_MODULE(ModResBlk);
 // Depthwise high-pass filter of the official code (w_hpf = 1 in SMILE).
 torch::Tensor HighPass(const torch::Tensor& x, double w_hpf = 1.0);
 
-// Number of trainable scalars in a module.
-int64_t CountParameters(const torch::nn::Module& module);
 
 }  // namespace smile::models
