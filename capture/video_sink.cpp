@@ -69,8 +69,8 @@ class VideoFileSink : public FrameSink {
     yuv_->pts = pts;
     SMILE_RETURN_IF_ERROR(Encode(yuv_));
     ++frames_;
-    // Keep audio about half a second ahead of the video for interleaving.
-    SMILE_RETURN_IF_ERROR(CopyAudioUntil(frame.pts_us + 500000));
+    // Audio up to the end of this frame (the muxer interleaves).
+    SMILE_RETURN_IF_ERROR(CopyAudioUntil(frame.pts_us + static_cast<int64_t>(std::llround(1e6 / Fps()))));
     return Status::Ok();
   }
 
@@ -203,7 +203,13 @@ class VideoFileSink : public FrameSink {
                      "; choose a writable output folder");
     }
     opened_ = true;  // from here on Abort() must remove the partial file
-    err = avformat_write_header(out_, nullptr);
+    AVDictionary* mux_opts = nullptr;
+    // moov first: plays while downloading, and a cut copy still decodes.
+    if (std::strstr(ofmt_->name, "mp4") || std::strstr(ofmt_->name, "mov")) {
+      av_dict_set(&mux_opts, "movflags", "+faststart", 0);
+    }
+    err = avformat_write_header(out_, &mux_opts);
+    av_dict_free(&mux_opts);
     if (err < 0) return IoError("cannot write the header of '" + final_ + "': " + AvErrorString(err));
     sws_ = sws_getContext(w, h, AV_PIX_FMT_BGR24, ew, eh, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr);
     yuv_ = av_frame_alloc();
