@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -82,7 +83,7 @@ class VideoFileSink : public FrameSink {
     }
     Status s = Encode(nullptr);
     const int64_t frame_us = static_cast<int64_t>(std::llround(1e6 / Fps()));
-    if (s.ok()) s = CopyAudioUntil(last_pts_us_ + frame_us);
+    if (s.ok()) s = CopyAudioUntil(input_complete_ ? INT64_MAX : last_pts_us_ + frame_us);
     if (s.ok()) {
       int err = av_write_trailer(out_);
       if (err < 0) s = IoError("cannot finish '" + final_ + "': " + AvErrorString(err) + "; check free disk space");
@@ -115,6 +116,7 @@ class VideoFileSink : public FrameSink {
 
   int64_t frames_written() const override { return frames_; }
   std::string target() const override { return final_; }
+  void MarkInputComplete() override { input_complete_ = true; }
 
  private:
   double Fps() const {
@@ -311,7 +313,7 @@ class VideoFileSink : public FrameSink {
   int64_t audio_shift_ = 0, audio_packets_ = 0;
   int in_w_ = 0, in_h_ = 0;
   int64_t frames_ = 0, last_pts_ = 0, last_pts_us_ = 0, frame_ticks_ = 3000;
-  bool opened_ = false, closed_ = false;
+  bool opened_ = false, closed_ = false, input_complete_ = false;
 };
 
 }  // namespace
