@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "capture/media_info.h"
@@ -125,6 +126,30 @@ TEST(VideoCopyMedia, MkvAndMaxFramesCutAudioAtTheVideoEnd) {
   EXPECT_EQ(got->video()->frame_count, 60);
   ASSERT_NE(got->audio(), nullptr);
   EXPECT_NEAR(got->duration_s, 2.0, 1 / 30.0 + 0.03);  // audio cut with the video (+ one AAC packet)
+}
+
+TEST(VideoCopyMedia, AudioTheContainerCannotHoldIsReencodedToAac) {
+  SMILE_SKIP_WITHOUT_MEDIA();
+  if (std::system("ffmpeg -version > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs the ffmpeg tool to make a PCM clip";
+  TempDir dir;
+  const std::string pcm = dir / "pcm.mkv";
+  const std::string cmd = "ffmpeg -v error -y -i '" + VideoDir() + "/d18.mp4' -c:v copy -c:a pcm_s16le '" + pcm + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto src = OpenSource(pcm);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  EXPECT_EQ((*src)->info().frame_count, 216);  // counted: mkv stores no frame count
+  EXPECT_EQ((*src)->info().audio_codec, "pcm_s16le");
+  Status open_status;
+  JobReport r = Copy(pcm, dir / "out.mp4", &open_status);  // MP4 cannot hold PCM
+  ASSERT_TRUE(open_status.ok() && r.status.ok()) << open_status.ToString() << r.status.ToString();
+  auto got = ProbeMedia(dir / "out.mp4", true);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->video()->frame_count, 216);
+  ASSERT_NE(got->audio(), nullptr);
+  EXPECT_EQ(got->audio()->codec, "aac");
+  EXPECT_EQ(got->audio()->sample_rate, 44100);
+  EXPECT_EQ(got->audio()->channels, 2);
+  EXPECT_NEAR(got->audio()->duration_s, 7.2, 0.05);
 }
 
 // --- bad inputs, made from the real clips -----------------------------------------
