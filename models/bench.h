@@ -14,8 +14,10 @@ namespace smile::models {
 
 struct ModelBenchOptions {
   std::vector<std::string> configs = {"paper128", "paper"};  // ModelConfig presets
-  // generator, generator_fast, style_encoder, mapping, discriminator
-  std::vector<std::string> networks = {"generator", "generator_fast", "style_encoder", "mapping", "discriminator"};
+  // generator (plain forward), generator_fast (fixed-style fast path, fp32, channels-last),
+  // generator_bf16 (same in bf16), style_encoder, mapping, discriminator
+  std::vector<std::string> networks = {"generator", "generator_fast", "generator_bf16", "style_encoder", "mapping",
+                                       "discriminator"};
   int warmup = 1;
   int iterations = 3;
   int threads = 0;  // 0 = all cores
@@ -29,7 +31,7 @@ struct ModelBenchRow {
   double seconds_per_image = 0;  // median
   double min_seconds = 0;
   int iterations = 0;
-  double max_abs_diff = -1;      // generator_fast only: vs the plain forward
+  double max_abs_diff = -1;      // fast variants only: vs the plain forward
 };
 
 std::vector<std::string> BenchNetworkNames();

@@ -76,8 +76,8 @@ FastSynthesisGenerator::Layer FastSynthesisGenerator::MakeLayer(SacConv2dImpl& c
   return l;
 }
 
-FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channels_last)
-    : config_(g->config), channels_last_(channels_last) {
+FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channels_last, torch::ScalarType dtype)
+    : config_(g->config), channels_last_(channels_last), dtype_(dtype) {
   torch::NoGradGuard ng;
   input_ = g->input;
   start_ = config_.synth_mask_start;
@@ -125,6 +125,14 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
     grp.b = torch::cat(bs, 0).contiguous();
     groups_.push_back(grp);
   }
+  for (auto& l : layers_) {  // compute dtype (demodulation keeps w2 in fp32)
+    for (auto* t : {&l.w, &l.w_poly, &l.gamma_w, &l.gamma_b, &l.noise_w, &l.act_b, &l.rgb_b})
+      if (t->defined()) *t = t->to(dtype_);
+  }
+  for (auto& grp : groups_) {
+    grp.w = grp.w.to(dtype_);
+    grp.b = grp.b.to(dtype_);
+  }
   if (channels_last_) {
     for (auto& l : layers_) {
       l.w = l.w.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -147,7 +155,8 @@ void FastSynthesisGenerator::SetStyle(const torch::Tensor& style_in) {
     // conv(sum_c mask_c mu_c, Wsg) = conv(mask, W_c), W_c[o,c] = sum_d Wsg[o,d] mu_c[d]
     auto wm = torch::einsum("odyx,cd->ocyx", {l.style_gamma_w, mu});
     l.gamma_w = torch::cat({l.gamma_w_spade * (1 - l.alpha), wm * l.alpha}, 1).contiguous();
-    l.gamma_b = l.gamma_b_spade * (1 - l.alpha) + l.style_gamma_b * l.alpha;
+    l.gamma_b = (l.gamma_b_spade * (1 - l.alpha) + l.style_gamma_b * l.alpha).to(dtype_);
+    l.gamma_w = l.gamma_w.to(dtype_);
     if (channels_last_) l.gamma_w = l.gamma_w.contiguous(torch::MemoryFormat::ChannelsLast);
   }
   style_set_ = true;
@@ -163,7 +172,7 @@ torch::Tensor FastSynthesisGenerator::Gamma(const Layer& l, const torch::Tensor&
 torch::Tensor FastSynthesisGenerator::Demod(const Layer& l, const torch::Tensor& gamma) const {
   // sum over output positions of conv(gamma^2, w^2, pad 1) = <w^2, S>, S = shifted box sums.
   const int64_t h = gamma.size(2), w = gamma.size(3);
-  auto g2 = gamma.pow(2);
+  auto g2 = gamma.to(torch::kFloat32).pow(2);
   auto rall = g2.sum(2);                                     // (N, in, W)
   auto rows = torch::stack({rall - g2.select(2, h - 1), rall, rall - g2.select(2, 0)}, 2);  // (N,in,3,W)
   auto call = rows.sum(3);                                   // (N, in, 3)
@@ -182,8 +191,8 @@ torch::Tensor FastSynthesisGenerator::RunConv(const Layer& l, const torch::Tenso
   } else {
     out = Conv(xg, l.w, torch::Tensor(), l.k / 2);
   }
-  if (l.demodulate) out = out * Demod(l, gamma).unsqueeze(-1).unsqueeze(-1);
-  if (l.rgb_b.defined()) return out + l.rgb_b;
+  if (l.demodulate) out = out * Demod(l, gamma).to(out.scalar_type()).unsqueeze(-1).unsqueeze(-1);
+  if (l.rgb_b.defined()) return (out + l.rgb_b).to(torch::kFloat32);
   out = out + l.noise_w * noise.to(out.dtype());
   return FusedLeakyRelu(out, l.act_b);
 }
@@ -193,13 +202,14 @@ torch::Tensor FastSynthesisGenerator::Forward(const torch::Tensor& mask_in, cons
   if (noise.size() < 1 + 2 * resolutions_.size())
     throw std::invalid_argument("FastSynthesisGenerator: pass the fixed noise from MakeNoise()");
   torch::NoGradGuard ng;
-  auto mask = mask_in.to(torch::kFloat32);
+  auto mask32 = mask_in.to(torch::kFloat32);
+  auto mask = mask32.to(dtype_);
   if (channels_last_) mask = mask.contiguous(torch::MemoryFormat::ChannelsLast);
   auto run_group = [&](int gi, torch::Tensor* mask_r) {
     *mask_r = ResizeNearest(mask, groups_[gi].res);
     return FusedLeakyRelu(Conv(*mask_r, groups_[gi].w, torch::Tensor(), 1), groups_[gi].b);
   };
-  auto x = input_->forward(ResizeNearest(mask, input_mask_size_));
+  auto x = input_->forward(ResizeNearest(mask32, input_mask_size_)).to(dtype_);
   if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   torch::Tensor mask_r, hidden = run_group(0, &mask_r);
   x = RunConv(layers_[0], x, hidden, mask_r, noise[0]);

@@ -11,8 +11,10 @@
 //     sum_{i,ky,kx} w^2[o,i,ky,kx] * S[i,ky,kx], S = 9 shifted box sums of gamma^2;
 //  4. transposed stride-2 conv + blur = one 3x3 conv with 4x the output channels
 //     (polyphase, kernel pre-convolved with the blur) + pixel shuffle;
-//  5. optional channels-last memory format.
-// Not done (see report): bf16, graph freezing.
+//  5. optional channels-last memory format;
+//  6. optional bf16 compute (weights cast ahead; input mask encoder, demodulation
+//     sums and the RGB skip stay fp32). Not exact: tests bound its error.
+// Not done: graph freezing.
 #pragma once
 
 #include <vector>
@@ -26,7 +28,8 @@ namespace smile::models {
 class FastSynthesisGenerator {
  public:
   // Copies what it needs from `g` (weights are read now; later changes to g are not seen).
-  explicit FastSynthesisGenerator(SynthesisGenerator g, bool channels_last = false);
+  explicit FastSynthesisGenerator(SynthesisGenerator g, bool channels_last = false,
+                                  torch::ScalarType dtype = torch::kFloat32);
 
   // Folds the style matrix (1, C, D) into the gamma convolutions (cost ~ a few conv
   // weight products; redo when the style changes).
@@ -77,6 +80,7 @@ class FastSynthesisGenerator {
   std::vector<int> resolutions_;
   int start_ = 8, input_mask_size_ = 64;
   bool channels_last_ = false;
+  torch::ScalarType dtype_ = torch::kFloat32;
   bool style_set_ = false;
 };
 

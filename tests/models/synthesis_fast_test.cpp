@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace smile::models {
 namespace {
 
@@ -26,7 +28,8 @@ void Perturb(torch::nn::Module& m) {
   }
 }
 
-void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, double tol) {
+void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, double tol,
+                            torch::ScalarType dtype = torch::kFloat32) {
   auto cfg = ModelConfig::Preset(preset).value();
   torch::manual_seed(11);
   SynthesisGenerator g(cfg);
@@ -36,12 +39,14 @@ void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, doubl
   auto noise = g->MakeNoise(0);
   torch::NoGradGuard ng;
   auto plain = g->forward(mask, style.expand({2, -1, -1}), noise);
-  FastSynthesisGenerator fast(g, channels_last);
+  FastSynthesisGenerator fast(g, channels_last, dtype);
   fast.SetStyle(style);
   auto out = fast.Forward(mask, noise);
   ASSERT_EQ(out.sizes(), plain.sizes());
   const double err = (out - plain).abs().max().item<double>();
   const double scale = plain.abs().max().item<double>();
+  testing::Test::RecordProperty("max_abs_err", std::to_string(err));
+  std::printf("%s%s max abs err %.3g (output max %.3g)\n", preset.c_str(), dtype == torch::kBFloat16 ? " bf16" : "", err, scale);
   EXPECT_LT(err, tol * std::max(1.0, scale)) << preset << " max abs err " << err << " (output max " << scale << ")";
   // a different style changes the output, and SetStyle picks it up
   auto style2 = torch::randn_like(style);
@@ -54,6 +59,9 @@ void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, doubl
 TEST(SynthesisFast, TinyMatchesPlainForward) { ExpectFastMatchesPlain("tiny", false, 1e-4); }
 TEST(SynthesisFast, TinyChannelsLastMatchesPlainForward) { ExpectFastMatchesPlain("tiny", true, 1e-4); }
 TEST(SynthesisFast, SmallMatchesPlainForward) { ExpectFastMatchesPlain("small", false, 1e-4); }
+
+// bf16 is not exact: bounded error (random weights, outputs of order 1).
+TEST(SynthesisFast, TinyBf16CloseToPlainForward) { ExpectFastMatchesPlain("tiny", true, 5e-2, torch::kBFloat16); }
 
 TEST(SynthesisFast, NeedsStyleAndNoise) {
   auto cfg = ModelConfig::Preset("tiny").value();
