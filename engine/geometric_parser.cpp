@@ -175,7 +175,7 @@ std::vector<cv::Mat> GeometricParser::PartMasks(cv::Size size, const Landmarks& 
   auto eye = [&](int a, cv::Mat& dst) {
     const cv::Point2f c = Mean(p, a, a + 5);
     Landmarks e(p.begin() + a, p.begin() + a + 6);
-    for (auto& q : e) q = c + (q - c) * 1.15f;
+    for (auto& q : e) q = c + (q - c) * 1.05f;
     Fill(dst, ToPoly(e, {0, 1, 2, 3, 4, 5}));
   };
   eye(36, m[kREye]);
@@ -184,7 +184,7 @@ std::vector<cv::Mat> GeometricParser::PartMasks(cv::Size size, const Landmarks& 
   auto brow = [&](int a, cv::Mat& dst) {
     Landmarks b(p.begin() + a, p.begin() + a + 5);
     for (auto& q : b) q.y += static_cast<float>(0.04 * iod);
-    Line(dst, ToPoly(b, {0, 1, 2, 3, 4}), 0.16 * iod);
+    Line(dst, ToPoly(b, {0, 1, 2, 3, 4}), 0.13 * iod);
   };
   brow(17, m[kRBrow]);
   brow(22, m[kLBrow]);
@@ -201,7 +201,7 @@ std::vector<cv::Mat> GeometricParser::PartMasks(cv::Size size, const Landmarks& 
   // Lips and mouth interior.
   Fill(m[kULip], ToPoly(p, {48, 49, 50, 51, 52, 53, 54, 64, 63, 62, 61, 60}));
   Fill(m[kLLip], ToPoly(p, {54, 55, 56, 57, 58, 59, 48, 60, 67, 66, 65, 64}));
-  Fill(m[kMouth], ToPoly(p, {60, 61, 62, 63, 64, 65, 66, 67}));
+  if (MouthOpenness(p) > 0.06) Fill(m[kMouth], ToPoly(p, {60, 61, 62, 63, 64, 65, 66, 67}));
   // The mouth interior wins over the lips where they overlap (open mouth).
   m[kULip] -= m[kMouth];
   m[kLLip] -= m[kMouth];
@@ -289,7 +289,10 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   enum { B, S, H, N, C, E, K };  // background, skin, hair, neck, cloth, ear
   std::vector<cv::Mat> prior(K);
   prior[S] = 0.02 + 0.9 * faceb - 0.5 * earb;
-  prior[H] = 0.03 + 0.55 * headb.mul(1 - faceb) + 0.25 * faceb.mul(upper) + 0.15 * cloth.mul(1 - neckb) * 0.5;
+  cv::Mat below(ws, CV_32F);  // 0 above the mouth, 1 below the chin
+  for (int y = 0; y < ws.height; ++y)
+    below.row(y).setTo(std::clamp((y - wp[57].y) / std::max(1.f, g.chin_y + 0.2f * g.face_h - wp[57].y), 0.f, 1.f));
+  prior[H] = 0.03 + 0.55 * headb.mul(1 - faceb).mul(1 - 0.6 * below) + 0.25 * faceb.mul(upper);
   prior[B] = 0.04 + 0.7 * (1 - headb).mul(1 - neckb).mul(1 - 0.7 * cloth);
   prior[N] = 0.01 + 0.6 * neckb.mul(1 - 0.5 * cloth);
   prior[C] = 0.01 + 0.7 * cloth.mul(1 - 0.6 * neckb).mul(1 - 0.5 * headb);
@@ -326,6 +329,7 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
     ns(nr & cv::Rect(0, 0, ws.width, ws.height)).setTo(1);
     seed[N] = ns;
     seed[C] = cv::max(cloth - 0.5, 0.0).mul(1 - neckb) * 2;
+    seed[E] = seed[S];
   }
   std::vector<std::vector<float>> hist(K);
   for (int k = 0; k < K; ++k) hist[k] = Histogram(idx, seed[k]);
