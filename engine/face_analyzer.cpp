@@ -31,6 +31,7 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
 void FaceAnalyzer::Reset() {
   tracker_.Reset();
   smoother_.Reset();
+  have_prev_ = false;
 }
 
 Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
@@ -39,7 +40,10 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   r.tracks = tracker_.Update(frame, t);
   r.ms_track = MsSince(t0);
   const TrackedFace* f = r.tracks.main_face();
-  if (!f) return r;
+  if (!f) {
+    have_prev_ = false;
+    return r;
+  }
   r.found = true;
   r.face = *f;
   t0 = std::chrono::steady_clock::now();
@@ -51,7 +55,19 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   SMILE_ASSIGN_OR_RETURN(r.parse, parser_->Parse(r.aligned, r.aligned_landmarks));
   r.ms_parse = MsSince(t0);
   t0 = std::chrono::steady_clock::now();
-  r.smoothed = o_.smooth ? smoother_.Update(r.parse, f->id) : r.parse;
+  // Previous aligned frame -> this one, through the video frame.
+  cv::Matx23d prev_to_cur;
+  if (have_prev_) {
+    const cv::Matx33d a(r.alignment.to_aligned(0, 0), r.alignment.to_aligned(0, 1), r.alignment.to_aligned(0, 2),
+                        r.alignment.to_aligned(1, 0), r.alignment.to_aligned(1, 1), r.alignment.to_aligned(1, 2), 0, 0, 1);
+    const cv::Matx23d& b = prev_alignment_.to_frame;
+    const cv::Matx33d bb(b(0, 0), b(0, 1), b(0, 2), b(1, 0), b(1, 1), b(1, 2), 0, 0, 1);
+    const cv::Matx33d c = a * bb;
+    prev_to_cur = cv::Matx23d(c(0, 0), c(0, 1), c(0, 2), c(1, 0), c(1, 1), c(1, 2));
+  }
+  r.smoothed = o_.smooth ? smoother_.Update(r.parse, f->id, have_prev_ ? &prev_to_cur : nullptr) : r.parse;
+  have_prev_ = true;
+  prev_alignment_ = r.alignment;
   r.ms_smooth = MsSince(t0);
   return r;
 }

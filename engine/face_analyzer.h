@@ -51,6 +51,8 @@ class FaceAnalyzer {
   FaceTracker tracker_;
   std::unique_ptr<FaceParser> parser_;
   MaskSmoother smoother_;
+  bool have_prev_ = false;
+  Alignment prev_alignment_;
 };
 
 }  // namespace smile::engine

@@ -12,7 +12,12 @@ namespace smile::engine {
 
 struct FaceDetector::Impl {
   // dlib's detector object is not safe for concurrent calls; each FaceDetector owns one.
-  mutable dlib::frontal_face_detector det = dlib::get_frontal_face_detector();
+  // Building the detector parses its embedded model (~0.5 s): do it once, copy after.
+  static const dlib::frontal_face_detector& Prototype() {
+    static const dlib::frontal_face_detector proto = dlib::get_frontal_face_detector();
+    return proto;
+  }
+  mutable dlib::frontal_face_detector det = Prototype();
   mutable std::mutex mu;
 };
 

@@ -1,5 +1,7 @@
 #include "engine/mask_smoother.h"
 
+#include <opencv2/imgproc.hpp>
+
 namespace smile::engine {
 
 bool IsLandmarkClass(int c) {
@@ -17,7 +19,7 @@ void MaskSmoother::Reset() {
   track_id_ = -1;
 }
 
-ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id) {
+ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv::Matx23d* prev_to_cur) {
   std::vector<cv::Mat> probs = cur.probs.empty() ? OneHot(cur.labels) : cur.probs;
   const cv::Size size = cur.labels.size();
   if (track_id != track_id_ || state_.size() != probs.size() || state_.empty() || state_[0].size() != size) {
@@ -28,6 +30,15 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id) {
     ParseResult r = cur;
     r.probs = state_;
     return r;
+  }
+  if (prev_to_cur && o_.compensate_background) {
+    const cv::Matx23d& m = *prev_to_cur;
+    const double motion = std::abs(m(0, 2)) + std::abs(m(1, 2)) + size.width * (std::abs(m(0, 0) - 1) + std::abs(m(0, 1)));
+    if (motion > 0.25) {  // moved by more than a quarter pixel
+      cv::Mat bg_state, bg_labels;
+      cv::warpAffine(state_[kBackground], bg_state, cv::Mat(m), size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      state_[kBackground] = bg_state;
+    }
   }
   cv::Mat sum = cv::Mat::zeros(size, CV_32F);
   for (size_t c = 0; c < probs.size(); ++c) {

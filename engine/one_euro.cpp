@@ -35,8 +35,11 @@ double OneEuroFilter::Filter(double x, double t) {
 }
 
 std::vector<cv::Point2f> PointsFilter::Filter(const std::vector<cv::Point2f>& pts, double t, double scale) {
-  if (filters_.size() != pts.size() * 2) filters_.assign(pts.size() * 2, OneEuroFilter(p_));
-  const double s = scale > 1e-6 ? scale : 1.0;
+  if (filters_.size() != pts.size() * 2) {
+    filters_.assign(pts.size() * 2, OneEuroFilter(p_));
+    scale_ = scale > 1e-6 ? scale : 1.0;  // fixed until the next reset, so scale noise does not move points
+  }
+  const double s = scale_;
   std::vector<cv::Point2f> out(pts.size());
   for (size_t i = 0; i < pts.size(); ++i) {
     out[i].x = static_cast<float>(filters_[2 * i].Filter(pts[i].x / s, t) * s);

@@ -28,7 +28,8 @@ class OneEuroFilter {
 };
 
 // One filter per coordinate of a point set. Coordinates are filtered in units of
-// `scale` (e.g. the inter-ocular distance), so one parameter set fits any face size.
+// `scale` (e.g. the inter-ocular distance, taken at the first call after a reset), so one
+// parameter set fits any face size.
 class PointsFilter {
  public:
   explicit PointsFilter(OneEuroParams p = {}) : p_(p) {}
@@ -38,6 +39,7 @@ class PointsFilter {
  private:
   OneEuroParams p_;
   std::vector<OneEuroFilter> filters_;
+  double scale_ = 1.0;
 };
 
 }  // namespace smile::engine
