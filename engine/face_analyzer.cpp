@@ -28,6 +28,15 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
   return a;
 }
 
+Result<cv::Mat> FaceAnalyzer::ParseStill(const cv::Mat& image) {
+  if (image.empty()) return InvalidArgument("ParseStill: empty image");
+  Reset();
+  SMILE_ASSIGN_OR_RETURN(FrameAnalysis a, Process(image, 0.0));
+  Reset();
+  if (!a.found) return NotFound("no face found in the image; use a photo with a visible frontal face");
+  return a.FrameLabels(image.size());
+}
+
 void FaceAnalyzer::Reset() {
   tracker_.Reset();
   smoother_.Reset();

@@ -43,6 +43,9 @@ class FaceAnalyzer {
   // `parser` null: a GeometricParser with options.geometric.
   static Result<FaceAnalyzer> Create(const AnalyzerOptions& o, std::unique_ptr<FaceParser> parser = nullptr);
   Result<FrameAnalysis> Process(const cv::Mat& frame, double t);
+  // A still photo: fresh state, the main face parsed, labels in the photo's pixels
+  // (background where no face or outside the aligned crop). NotFound when there is no face.
+  Result<cv::Mat> ParseStill(const cv::Mat& image);
   FaceTracker& tracker() { return tracker_; }
   void Reset();
 

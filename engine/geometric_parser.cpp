@@ -265,7 +265,7 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   }
   cv::Mat cloth(ws, CV_32F);
   for (int y = 0; y < ws.height; ++y) {
-    const float t = std::clamp((y - (g.chin_y + 0.3f * g.face_h)) / (0.35f * g.face_h), 0.f, 1.f);
+    const float t = std::clamp((y - (g.chin_y + 0.15f * g.face_h)) / (0.3f * g.face_h), 0.f, 1.f);
     cloth.row(y).setTo(t);
   }
   cv::Mat ear_r = cv::Mat::zeros(ws, CV_32F), ear_l = cv::Mat::zeros(ws, CV_32F);
@@ -292,7 +292,7 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   cv::Mat below(ws, CV_32F);  // 0 above the mouth, 1 below the chin
   for (int y = 0; y < ws.height; ++y)
     below.row(y).setTo(std::clamp((y - wp[57].y) / std::max(1.f, g.chin_y + 0.2f * g.face_h - wp[57].y), 0.f, 1.f));
-  prior[H] = 0.03 + 0.55 * headb.mul(1 - faceb).mul(1 - 0.6 * below) + 0.25 * faceb.mul(upper);
+  prior[H] = 0.03 + 0.55 * headb.mul(1 - faceb).mul(1 - 0.85 * below) + 0.25 * faceb.mul(upper);
   prior[B] = 0.04 + 0.7 * (1 - headb).mul(1 - neckb).mul(1 - 0.7 * cloth);
   prior[N] = 0.01 + 0.6 * neckb.mul(1 - 0.5 * cloth);
   prior[C] = 0.01 + 0.7 * cloth.mul(1 - 0.6 * neckb).mul(1 - 0.5 * headb);
