@@ -133,7 +133,12 @@ void DataLoader::WorkerLoop() {
       sched_position_ = job.position + job.count;
       job_end_[job.sequence] = {sched_epoch_, sched_position_};
     }
-    Result<Batch> batch = BuildBatch(job);
+    Result<Batch> batch = Status(Internal("batch not built"));
+    try {
+      batch = BuildBatch(job);
+    } catch (const std::exception& e) {  // OpenCV / torch errors must not kill the worker thread
+      batch = Internal(std::string("data loader worker failed: ") + e.what());
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (job.generation != generation_) continue;  // restored meanwhile: drop
