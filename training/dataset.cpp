@@ -228,6 +228,23 @@ class AttributeSource_ {
 };
 
 // ---------------------------------------------------------------- CelebAMask-HQ
+uint64_t Fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// "<size>.<mtime ns>" of a file, or "" when it cannot be read.
+std::string FileStamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_size) + "." + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
 class CelebAMaskHQDataset : public Dataset {
  public:
   static constexpr const char* kImageDir = "CelebA-HQ-img";
@@ -259,6 +276,17 @@ class CelebAMaskHQDataset : public Dataset {
       }
       parts[std::stoll(stem.substr(0, us))].push_back({label, p.string()});
     }
+    // Maps already composed by the official g_mask.py (CelebAMask-HQ-mask/<id>.png).
+    std::map<int64_t, std::string> composed;
+    for (const char* n : {"CelebAMask-HQ-mask", "CelebAMaskHQ-mask"}) {
+      if (!fs::is_directory(root / n)) continue;
+      for (const auto& p : ListFiles(root / n, false)) {
+        std::string stem = p.stem().string();
+        if (Lower(p.extension().string()) == ".png" && !stem.empty() &&
+            std::all_of(stem.begin(), stem.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+          composed[std::stoll(stem)] = p.string();
+      }
+    }
     std::set<int64_t> with_image;
     for (const auto& p : ListFiles(root / kImageDir, false)) {
       std::string stem = p.stem().string();
@@ -269,16 +297,22 @@ class CelebAMaskHQDataset : public Dataset {
       }
       int64_t id = std::stoll(stem);
       with_image.insert(id);
+      auto c = composed.find(id);
+      if (c != composed.end()) {
+        ds->entries_.push_back({id, p.string(), {}, c->second});
+        continue;
+      }
       auto it = parts.find(id);
       if (it == parts.end()) {
         ds->scan_skips_.Add("no mask parts", p.string());
         continue;
       }
       std::sort(it->second.begin(), it->second.end());  // g_mask.py order = ascending class id
-      ds->entries_.push_back({id, p.string(), it->second});
+      ds->entries_.push_back({id, p.string(), it->second, ""});
     }
     for (const auto& [id, v] : parts)
       if (!with_image.count(id)) ds->scan_skips_.Add("missing image", "masks of id " + std::to_string(id));
+    ds->cache_dir_ = opt.cache_dir;
     std::sort(ds->entries_.begin(), ds->entries_.end(),
               [](const Entry& a, const Entry& b) { return a.id < b.id; });
     if (ds->entries_.empty())
@@ -298,14 +332,11 @@ class CelebAMaskHQDataset : public Dataset {
     Sample s;
     s.key = e.image;
     SMILE_ASSIGN_OR_RETURN(s.image, DecodeImage(e.image, options.decode_min_size));
-    for (const auto& [label, path] : e.parts) {
-      SMILE_ASSIGN_OR_RETURN(cv::Mat part, ReadLabelMap(path));
-      if (s.labels.empty()) s.labels = cv::Mat::zeros(part.size(), CV_8UC1);
-      if (part.size() != s.labels.size())
-        return SampleError("size mismatch", path + " is " + std::to_string(part.cols) + "x" +
-                                                std::to_string(part.rows) + ", other parts are " +
-                                                std::to_string(s.labels.cols) + "x" + std::to_string(s.labels.rows));
-      s.labels.setTo(label, part != 0);  // later parts overwrite earlier ones, as in g_mask.py
+    if (!e.composed.empty()) {
+      SMILE_ASSIGN_OR_RETURN(s.labels, ReadLabelMap(e.composed));
+      SMILE_RETURN_IF_ERROR(CheckIds(s.labels, e.composed));
+    } else {
+      SMILE_ASSIGN_OR_RETURN(s.labels, Compose(e));
     }
     SMILE_RETURN_IF_ERROR(CheckGeometry(s.image, s.labels, e.image));
     s.attributes = attrs_.For(fs::path(e.image).filename().string(), s.labels);
@@ -317,8 +348,43 @@ class CelebAMaskHQDataset : public Dataset {
     int64_t id;
     std::string image;
     std::vector<std::pair<int, std::string>> parts;
+    std::string composed;  // g_mask.py output, used instead of the parts when present
   };
+
+  // Composes the part masks (or reads the composed map from the cache, keyed by the
+  // parts' names, sizes and modification times).
+  Result<cv::Mat> Compose(const Entry& e) const {
+    std::string cache;
+    if (!cache_dir_.empty()) {
+      std::string key;
+      for (const auto& [label, path] : e.parts) key += path + "|" + FileStamp(path) + "|";
+      char hex[17];
+      std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(Fnv1a(key)));
+      cache = (fs::path(cache_dir_) / "celebamask-hq" / (std::to_string(e.id) + "_" + hex + ".png")).string();
+      auto cached = ReadLabelMap(cache);
+      if (cached.ok() && ValidateLabelMap(*cached).ok()) return cached;
+    }
+    cv::Mat labels;
+    for (const auto& [label, path] : e.parts) {
+      SMILE_ASSIGN_OR_RETURN(cv::Mat part, ReadLabelMap(path));
+      if (labels.empty()) labels = cv::Mat::zeros(part.size(), CV_8UC1);
+      if (part.size() != labels.size())
+        return SampleError("size mismatch", path + " is " + std::to_string(part.cols) + "x" +
+                                                std::to_string(part.rows) + ", other parts are " +
+                                                std::to_string(labels.cols) + "x" + std::to_string(labels.rows));
+      labels.setTo(label, part);  // later parts overwrite earlier ones, as in g_mask.py (mask: part != 0)
+    }
+    if (!cache.empty()) {
+      Status w = WriteImageAtomic(cache, labels);
+      if (!w.ok()) {
+        SMILE_LOG(kWarn) << "label cache: " << w.message();
+      }
+    }
+    return labels;
+  }
+
   std::vector<Entry> entries_;
+  std::string cache_dir_;
   AttributeSource_ attrs_;
 };
 
@@ -399,15 +465,6 @@ class LabeledFolderDataset : public Dataset {
 };
 
 // ---------------------------------------------------------------- unlabeled media
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 std::string SafeName(const std::string& s) {
   std::string o;
   for (char c : s) o += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';

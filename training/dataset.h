@@ -2,7 +2,8 @@
 // decoded with OpenCV. Three layouts (OpenDataset picks one from the folder):
 //  * CelebAMask-HQ: CelebA-HQ-img/<id>.jpg + CelebAMask-HQ-mask-anno/<k>/<id 5-digit>_<part>.png
 //    (per-part binary masks composed in the official g_mask.py order: later parts
-//    win) + optional CelebAMask-HQ-attribute-anno.txt;
+//    win; maps already composed by g_mask.py in CelebAMask-HQ-mask/<id>.png are used
+//    when present) + optional CelebAMask-HQ-attribute-anno.txt;
 //  * images + label maps: images/ and labels/ with matching stems, or x.jpg beside x.png;
 //  * unlabeled photos / videos (every k-th frame): label maps come from an injected
 //    Labeller (the engine's parser, plugged in by the app layer) and are cached on disk.
@@ -72,11 +73,14 @@ struct DatasetOptions {
   // list_attr_celeba.txt or attributes.txt in the root.
   std::string attribute_file;
   bool derive_attributes = true;  // fill attributes the file lacks from the label map
+  // Disk cache of label maps: the composed CelebAMask-HQ maps (composing ~12 part PNGs
+  // per sample is the slowest step), the labeller's maps and decoded video frames.
+  // Empty = no cache.
+  std::string cache_dir;
   // Unlabeled layout only:
   Labeller labeller;
   std::string labeller_name;          // part of the cache key (e.g. "parser-v3")
   bool labeller_thread_safe = false;  // false: calls are serialised with a mutex
-  std::string cache_dir;              // disk cache of label maps (and video frames); empty = none
   int video_stride = 10;              // use every k-th video frame
   int max_frames_per_video = 0;       // 0 = all sampled frames
 };

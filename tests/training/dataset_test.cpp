@@ -116,6 +116,44 @@ TEST(CelebAMaskHQDatasetMedia, CompositionMatchesTheLabelMaps) {
   EXPECT_NE(report.ToString().find("cannot be derived"), std::string::npos) << report.ToString();
 }
 
+TEST(CelebAMaskHQDataset, CachesComposedMapsAndUsesGMaskOutput) {
+  TempDir dir, cache;
+  cv::Mat labels = testing::SyntheticLabels(64);
+  fs::create_directories(dir.path() / "CelebA-HQ-img");
+  for (int id : {0, 1}) {
+    cv::imwrite((dir.path() / "CelebA-HQ-img" / (std::to_string(id) + ".jpg")).string(), testing::SyntheticImage(labels));
+    testing::WriteParts(dir.path(), id, labels);
+  }
+  DatasetOptions o;
+  o.cache_dir = cache.str();
+  auto ds = OpenDataset(dir.str(), o);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  auto first = (*ds)->Load(0);
+  ASSERT_TRUE(first.ok());
+  int cached = 0;
+  for (const auto& e : fs::recursive_directory_iterator(cache.path())) cached += e.is_regular_file();
+  EXPECT_EQ(cached, 1);
+  // A second load reads the cache; an edited part changes the key (sizes and times) and recomposes.
+  auto again = (*ds)->Load(0);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Diff(again->labels, labels), 0);
+  cv::Mat hat = cv::Mat::zeros(64, 64, CV_8UC1);
+  hat.rowRange(0, 4).setTo(255);
+  cv::imwrite((dir.path() / "CelebAMask-HQ-mask-anno/0/00000_hat.png").string(), hat);
+  auto ds2 = OpenDataset(dir.str(), o);
+  auto edited = (*ds2)->Load(0);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_EQ(edited->labels.at<uint8_t>(1, 1), kHat);
+  // g_mask.py output (CelebAMask-HQ-mask/<id>.png) wins over the parts.
+  fs::create_directories(dir.path() / "CelebAMask-HQ-mask");
+  cv::imwrite((dir.path() / "CelebAMask-HQ-mask" / "1.png").string(), cv::Mat(64, 64, CV_8UC1, cv::Scalar(kCloth)));
+  auto ds3 = OpenDataset(dir.str());
+  ASSERT_TRUE(ds3.ok());
+  auto composed = (*ds3)->Load(1);
+  ASSERT_TRUE(composed.ok());
+  EXPECT_EQ(cv::countNonZero(composed->labels != kCloth), 0);
+}
+
 TEST(CelebAMaskHQDataset, CountsMissingPartnersAndBadParts) {
   TempDir dir;
   cv::Mat labels = testing::SyntheticLabels(64);
