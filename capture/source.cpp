@@ -1,0 +1,66 @@
+#include "capture/source.h"
+
+#include <sys/stat.h>
+
+#include <cctype>
+
+#include "capture/media_info.h"
+
+namespace smile::capture {
+
+const char* SourceKindName(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kVideoFile: return "video file";
+    case SourceKind::kUrl: return "network stream";
+    case SourceKind::kImageSequence: return "image sequence";
+    case SourceKind::kImageFolder: return "image folder";
+    case SourceKind::kImage: return "image";
+    case SourceKind::kGStreamer: return "GStreamer pipeline";
+    case SourceKind::kWebcam: return "webcam";
+  }
+  return "unknown";
+}
+
+namespace {
+bool IsInteger(const std::string& s) {
+  if (s.empty() || s.size() > 3) return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+bool HasPrintfPattern(const std::string& s) {
+  size_t p = s.find('%');
+  if (p == std::string::npos) return false;
+  size_t i = p + 1;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  return i < s.size() && (s[i] == 'd' || s[i] == 'i' || s[i] == 'u');
+}
+}  // namespace
+
+Result<SourceKind> ClassifySource(const std::string& uri) {
+  if (uri.empty()) return InvalidArgument("empty input; give a video file, image, folder, camera index or gst:<pipeline>");
+  if (uri.rfind("gst:", 0) == 0 || uri.find(" ! ") != std::string::npos) return SourceKind::kGStreamer;
+  if (IsInteger(uri) || uri.rfind("/dev/video", 0) == 0) return SourceKind::kWebcam;
+  if (IsNetworkUrl(uri)) return SourceKind::kUrl;
+  if (HasPrintfPattern(uri)) return SourceKind::kImageSequence;
+  struct stat st {};
+  if (stat(uri.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return SourceKind::kImageFolder;
+  if (IsImageExtension(uri)) return SourceKind::kImage;
+  return SourceKind::kVideoFile;
+}
+
+Result<std::unique_ptr<FrameSource>> OpenSource(const std::string& uri, const SourceOptions& options) {
+  SMILE_ASSIGN_OR_RETURN(SourceKind kind, ClassifySource(uri));
+  switch (kind) {
+    case SourceKind::kGStreamer: return OpenGstSource(uri, options);
+    case SourceKind::kWebcam: return OpenWebcamSource(uri, options);
+    case SourceKind::kUrl: return OpenFfmpegSource(uri, options, /*network=*/true);
+    case SourceKind::kVideoFile: return OpenFfmpegSource(uri, options, /*network=*/false);
+    case SourceKind::kImageSequence:
+    case SourceKind::kImageFolder:
+    case SourceKind::kImage: return OpenImageSource(uri, kind, options);
+  }
+  return Internal("unhandled source kind for '" + uri + "'");
+}
+
+}  // namespace smile::capture

@@ -1,0 +1,171 @@
+// SMILE semantic synthesis stage (mask + style matrix -> RGB): StyleGAN2 with SAC
+// layers, as in the official code (affromero/SMILE, metrics/smileSYN.py) and the
+// paper's tables 8-10. See shared/design/SMILE_SPEC.md.
+//
+//   mask   (N, C, H, W) one-hot, C = config.num_classes (19), any H, W (resized with
+//          nearest neighbour, as the reference)
+//   style  (N, C, D) style matrix, D = config.synth_style_dim (64)
+//   output (N, 3, S, S), S = config.image_size; RGB nominally in [-1, 1] (not clamped,
+//          as the reference: clamp for display).
+//
+// Widths: config.Width(paper width). Faithful details worth knowing:
+//  - SAC demodulation: conv(gamma^2, w^2) averaged over the whole feature map, i.e.
+//    ONE factor per (sample, output channel) (the reference divides by H*W and sums).
+//  - toRGB layers are SAC convs too (1x1, no demodulation); the last resolution uses
+//    the SPADE term only (SAC*), toRGB included; blending_gamma exists there anyway.
+//  - Style encoder: absent classes get zero styles and present[n][c] = false; callers
+//    fill them (FillAbsentStyles) from the mapping or a stored default.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "models/config.h"
+#include "models/layers.h"
+
+namespace smile::models {
+
+// SPADE gamma branch: ConvLayer(C -> hidden, 3, lrelu) -> ConvLayer(hidden -> ch, 3, bias).
+struct SpadeGammaImpl : torch::nn::Module {
+  SpadeGammaImpl(int64_t channels, int64_t num_classes, int64_t hidden);
+  torch::Tensor forward(const torch::Tensor& mask) { return mlp_gamma->forward(mlp_shared->forward(mask)); }
+  ConvLayer mlp_shared{nullptr}, mlp_gamma{nullptr};
+};
+TORCH_MODULE(SpadeGamma);
+
+// SAC convolution (paper eq. 8; official ModulatedConv2d_SEAN).
+struct SacConv2dImpl : torch::nn::Module {
+  SacConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t style_dim, int64_t num_classes, int64_t spade_hidden,
+                bool upsample, bool demodulate, bool only_spade);
+  // x (N,in,h,w), style (N,C,D), mask (N,C,H,W) -> (N,out,h',w')
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& style, const torch::Tensor& mask);
+  // gamma (N,in,h,w) for the mask already resized to (h,w).
+  torch::Tensor Gamma(const torch::Tensor& style, const torch::Tensor& mask_hw);
+  // Per-pixel style codes (N,D,h,w): per-class EqualLinear(D->D, bias 1) of the
+  // class's style, broadcast over the class's pixels.
+  torch::Tensor StyleCodes(const torch::Tensor& style, const torch::Tensor& mask_hw);
+
+  torch::Tensor blending_gamma;      // (1), init 0 -> sigmoid 0.5
+  SpadeGamma spade{nullptr};
+  torch::Tensor fc_mu_weight;        // (C, D, D) ~ N(0,1), scale 1/sqrt(D)
+  torch::Tensor fc_mu_bias;          // (C, D), init 1
+  ConvLayer style_gamma{nullptr};    // ConvLayer(D -> in, 3, bias, no activation)
+  Blur blur{nullptr};
+  torch::Tensor weight;              // (out, in, k, k)
+  int64_t in_ch, out_ch, kernel, style_dim;
+  double scale;
+  bool upsample, demodulate, only_spade;
+};
+TORCH_MODULE(SacConv2d);
+
+// SAC conv -> noise injection -> FusedLeakyReLU(out).
+struct SacStyledConvImpl : torch::nn::Module {
+  SacStyledConvImpl(int64_t in, int64_t out, const ModelConfig& cfg, bool upsample, bool only_spade);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& style, const torch::Tensor& mask,
+                        const torch::Tensor& noise = {});
+  SacConv2d conv{nullptr};
+  NoiseInjection noise{nullptr};
+  FusedLeakyReLU act{nullptr};
+};
+TORCH_MODULE(SacStyledConv);
+
+// 1x1 SAC conv without demodulation + bias, plus the up-sampled RGB skip.
+struct SacToRGBImpl : torch::nn::Module {
+  SacToRGBImpl(int64_t in, const ModelConfig& cfg, bool upsample, bool only_spade);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& style, const torch::Tensor& mask,
+                        const torch::Tensor& skip = {});
+  SacConv2d conv{nullptr};
+  Upsample up{nullptr};
+  torch::Tensor bias;  // (1,3,1,1)
+};
+TORCH_MODULE(SacToRGB);
+
+// Channel count of the generator at `resolution` (paper widths 8:512 16:512 32:512
+// 64:256 128:256 256:128, 512:64, times the config multiplier).
+int64_t SynthChannels(const ModelConfig& cfg, int resolution);
+
+// The image path of the synthesis generator (no mapping, no encoder): 29.86 M
+// parameters in the paper configuration.
+struct SynthesisGeneratorImpl : torch::nn::Module {
+  explicit SynthesisGeneratorImpl(const ModelConfig& cfg);
+  // noise: empty -> fresh random noise per layer (training); otherwise NumNoises()
+  // tensors (1 or N, 1, r, r) from MakeNoise().
+  torch::Tensor forward(const torch::Tensor& mask, const torch::Tensor& style,
+                        const std::vector<torch::Tensor>& noise = {});
+  // Fixed per-layer noise (the reference's make_noise(seed); inference uses seed 0).
+  std::vector<torch::Tensor> MakeNoise(uint64_t seed) const;
+  int NumNoises() const { return 1 + 2 * static_cast<int>(convs.size() / 2); }
+  int MaskInputSize() const { return input_mask_size; }
+
+  ModelConfig config;
+  int input_mask_size;  // mask start * 8 (64 in the paper)
+  torch::nn::Sequential input{nullptr};  // ConvLayer(C->256) + 3 down-sampling ConvLayers -> 512 x start^2
+  SacStyledConv conv1{nullptr};
+  SacToRGB to_rgb1{nullptr};
+  std::vector<SacStyledConv> convs;  // 2 per resolution: up-sampling, plain
+  std::vector<SacToRGB> to_rgbs;
+  std::vector<int> resolutions;      // of each stage (16 .. image_size)
+};
+TORCH_MODULE(SynthesisGenerator);
+
+// Mapping: PixelNorm + n x EqualLinear(C*D, C*D, lr_mul 0.01, fused lrelu);
+// z (N, C*D) -> style matrix (N, C, D).
+struct SynthesisMappingImpl : torch::nn::Module {
+  explicit SynthesisMappingImpl(const ModelConfig& cfg);
+  torch::Tensor forward(const torch::Tensor& z);
+  torch::Tensor Sample(int64_t n, const torch::Device& device = torch::kCPU);  // from z ~ N(0, I)
+  int64_t num_classes, style_dim;
+  torch::nn::Sequential net{nullptr};
+};
+TORCH_MODULE(SynthesisMapping);
+
+struct EncodedStyle {
+  torch::Tensor style;    // (N, C, D); zero rows for absent classes
+  torch::Tensor present;  // (N, C) bool
+};
+
+// Style encoder (table 9, official Zencoder): 3->32 conv, 2 down (64, 128), 1 up
+// (256), 1 down to D at image_size/4, then mask average pooling per class.
+struct SynthesisStyleEncoderImpl : torch::nn::Module {
+  explicit SynthesisStyleEncoderImpl(const ModelConfig& cfg);
+  torch::Tensor Features(const torch::Tensor& rgb) { return model->forward(rgb); }
+  EncodedStyle forward(const torch::Tensor& rgb, const torch::Tensor& mask);
+  torch::nn::Sequential model{nullptr};
+};
+TORCH_MODULE(SynthesisStyleEncoder);
+
+// Mask average pooling: features (N,D,h,w), mask (N,C,H,W) -> per-class means.
+EncodedStyle MaskAveragePool(const torch::Tensor& features, const torch::Tensor& mask);
+// style where present, fill elsewhere (fill (N or 1, C, D)).
+torch::Tensor FillAbsentStyles(const EncodedStyle& enc, const torch::Tensor& fill);
+
+// StyleGAN2 discriminator (rosinality): 1x1 conv from RGB (+ mask channels when
+// in_channels > 3), ResBlocks down to 4x4, minibatch stddev (group 4), conv,
+// 2 EqualLinear -> (N, 1) logits. Widths 4..32:512, 64:512, 128:256, 256:128 (x multiplier).
+struct SynthesisDiscriminatorImpl : torch::nn::Module {
+  SynthesisDiscriminatorImpl(const ModelConfig& cfg, int64_t in_channels = 3);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Sequential convs{nullptr};
+  ConvLayer final_conv{nullptr};
+  EqualLinear final_linear1{nullptr}, final_linear2{nullptr};
+  int64_t stddev_group = 4;
+};
+TORCH_MODULE(SynthesisDiscriminator);
+
+// Everything a synthesis checkpoint ("synth") holds for inference: generator
+// (image path), mapping and style encoder.
+struct SynthesisNetworkImpl : torch::nn::Module {
+  explicit SynthesisNetworkImpl(const ModelConfig& cfg);
+  ModelConfig config;
+  SynthesisGenerator generator{nullptr};
+  SynthesisMapping mapping{nullptr};
+  SynthesisStyleEncoder encoder{nullptr};
+};
+TORCH_MODULE(SynthesisNetwork);
+
+// One-hot (N,C,H,W) float mask from a label map (N,H,W) of integer labels.
+torch::Tensor OneHotMask(const torch::Tensor& labels, int64_t num_classes);
+
+}  // namespace smile::models

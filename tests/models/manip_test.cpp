@@ -1,0 +1,341 @@
+// Manipulation stage networks: shapes, parameter counts of the paper
+// configuration against the official code, determinism, gradient flow.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include "models/attributes.h"
+#include "models/config.h"
+#include "models/manip.h"
+#include "models/runtime.h"
+
+namespace smile::models {
+namespace {
+
+ModelConfig Cfg(const std::string& name) {
+  auto c = ModelConfig::Preset(name);
+  EXPECT_TRUE(c.ok());
+  return *c;
+}
+
+// One-hot mask (N,C,S,S) from integer labels (N,S,S).
+torch::Tensor OneHot(const torch::Tensor& labels, int classes) {
+  return torch::nn::functional::one_hot(labels.to(torch::kLong), classes).permute({0, 3, 1, 2}).to(torch::kFloat);
+}
+
+// A face-like synthetic label map: background, skin ellipse, hair cap, eyes, mouth.
+torch::Tensor SyntheticLabels(int s) {
+  torch::Tensor l = torch::zeros({1, s, s}, torch::kLong);
+  auto a = l.accessor<int64_t, 3>();
+  for (int y = 0; y < s; ++y)
+    for (int x = 0; x < s; ++x) {
+      double u = (x + 0.5) / s - 0.5, v = (y + 0.5) / s - 0.5;
+      if (u * u / 0.12 + v * v / 0.18 < 1) a[0][y][x] = 1;
+      if (v < -0.2 && u * u + v * v < 0.2) a[0][y][x] = 13;
+      if (std::abs(v + 0.05) < 0.04 && std::abs(std::abs(u) - 0.12) < 0.05) a[0][y][x] = u < 0 ? 4 : 5;
+      if (std::abs(v - 0.2) < 0.04 && std::abs(u) < 0.12) a[0][y][x] = 11;
+      if (y > 0.85 * s) a[0][y][x] = 18;
+    }
+  return l;
+}
+
+TEST(ManipAttributes, DomainListAndStyleLayout) {
+  EXPECT_EQ(kNumDomains, 12);
+  EXPECT_EQ(kManipStyleDim, 144);
+  int total = 0;
+  for (int a = 0; a < kNumAttributes; ++a) {
+    EXPECT_EQ(StyleOffset(a), total);
+    total += kAttributeStyleDims[a];
+  }
+  EXPECT_EQ(total, kManipStyleDim);
+  EXPECT_EQ(kDomainNames[DomainIndex(0, 0)], "Male");
+  EXPECT_EQ(kDomainNames[DomainIndex(0, 1)], "Female");
+  EXPECT_EQ(kDomainNames[DomainIndex(5, 1)], "Hat");
+  EXPECT_EQ(FindDomain("eyeglasses"), 3);
+  EXPECT_EQ(FindDomain("NOT_Bangs"), 6);
+  EXPECT_FALSE(FindDomain("Moustache").has_value());
+  EXPECT_EQ(FindAttribute("Wearing_Hat"), 5);
+  EXPECT_EQ(FindAttribute("much_hair"), 2);
+  EXPECT_EQ(DomainStyleDim(1), 64);
+  EXPECT_EQ(DomainStyleDim(9), 16);
+}
+
+void CheckShapes(const ModelConfig& c, int64_t n) {
+  torch::NoGradGuard ng;
+  const int s = c.manip_size;
+  ManipGenerator g(c);
+  ManipMapping f(c);
+  ManipStyleEncoder e(c);
+  ManipDiscriminator d(c);
+  torch::Tensor mask = torch::softmax(torch::randn({n, c.num_classes, s, s}), 1);
+  torch::Tensor z = torch::randn({n, c.manip_latent_dim});
+  torch::Tensor choices = torch::randint(0, 2, {n, kNumAttributes}, torch::kLong);
+  auto heads = f->forward(z);
+  ASSERT_EQ(heads.size(), static_cast<size_t>(kNumDomains));
+  for (int i = 0; i < kNumDomains; ++i) EXPECT_EQ(heads[i].sizes(), (std::vector<int64_t>{n, DomainStyleDim(i)}));
+  torch::Tensor style = AssembleStyle(heads, choices);
+  EXPECT_EQ(style.sizes(), (std::vector<int64_t>{n, kManipStyleDim}));
+  torch::Tensor hm = torch::rand({n, 2, s, s});
+  torch::Tensor out = g->forward(mask, style, c.manip_landmark_skips ? hm : torch::Tensor());
+  EXPECT_EQ(out.sizes(), mask.sizes());
+  EXPECT_TRUE(torch::isfinite(out).all().item<bool>());
+  auto eh = e->forward(mask);
+  ASSERT_EQ(eh.size(), static_cast<size_t>(kNumDomains));
+  EXPECT_EQ(e->Style(mask, choices).sizes(), (std::vector<int64_t>{n, kManipStyleDim}));
+  torch::Tensor logits = d->forward(mask);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{n, kNumDomains}));
+  torch::Tensor sel = SelectDomainLogits(logits, choices);
+  EXPECT_EQ(sel.sizes(), (std::vector<int64_t>{n, kNumAttributes}));
+  for (int64_t i = 0; i < n; ++i)
+    for (int a = 0; a < kNumAttributes; ++a)
+      EXPECT_EQ(sel[i][a].item<float>(), logits[i][2 * a + choices[i][a].item<int64_t>()].item<float>());
+}
+
+// The batch-friendly modulated conv equals the official per-sample grouped
+// convolution with weights w * (1 + affine(s)) and demodulation.
+TEST(ManipLayers, ModConvMatchesOfficialGroupedConv) {
+  torch::manual_seed(3);
+  for (bool demod : {true, false}) {
+    ModConv2d conv(5, 7, 144, 3, demod);
+    torch::Tensor x = torch::randn({3, 5, 9, 9}), s = torch::randn({3, 144});
+    torch::Tensor got = conv->forward(x, s);
+    torch::Tensor w1 = conv->affine->forward(s).view({3, 1, 5, 1, 1});
+    torch::Tensor w = conv->weight.unsqueeze(0) * (w1 + 1);
+    if (demod) w = w * torch::rsqrt(w.pow(2).sum({2, 3, 4}, true) + 1e-8);
+    torch::Tensor want = torch::nn::functional::conv2d(x.reshape({1, 15, 9, 9}), w.reshape({21, 5, 3, 3}),
+                                                       torch::nn::functional::Conv2dFuncOptions().padding(1).groups(3))
+                             .view({3, 7, 9, 9});
+    EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-4)) << (got - want).abs().max().item<float>();
+  }
+}
+
+TEST(ManipLayers, HighPassIsZeroOnConstantsAndResBlkHalvesSize) {
+  torch::Tensor flat = torch::full({1, 4, 8, 8}, 3.0);
+  EXPECT_LT(HighPass(flat).narrow(2, 1, 6).narrow(3, 1, 6).abs().max().item<float>(), 1e-5);
+  ManipResBlk blk(4, 8, true, true);
+  EXPECT_EQ(blk->forward(torch::randn({2, 4, 8, 8})).sizes(), (std::vector<int64_t>{2, 8, 4, 4}));
+}
+
+TEST(ManipNets, TinyShapes) { CheckShapes(Cfg("tiny"), 2); }
+
+TEST(ManipNets, TinyShapesWithLandmarkSkips) {
+  auto c = Cfg("tiny");
+  c.manip_landmark_skips = true;
+  CheckShapes(c, 2);
+}
+
+TEST(ManipNets, SmallShapes) { CheckShapes(Cfg("small"), 1); }
+
+TEST(ManipNetsSlow, PaperShapes) {
+  InitTorchRuntime(2);
+  CheckShapes(Cfg("paper"), 1);
+  auto c = Cfg("paper");
+  c.manip_landmark_skips = false;
+  CheckShapes(c, 1);
+  CheckShapes(Cfg("paper128"), 2);
+}
+
+TEST(ManipNets, AssembleStylePicksTheChosenHeads) {
+  std::vector<torch::Tensor> heads;
+  for (int d = 0; d < kNumDomains; ++d) heads.push_back(torch::full({2, DomainStyleDim(d)}, float(d)));
+  torch::Tensor ch = torch::tensor({0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0}, torch::kLong).view({2, 6});
+  torch::Tensor s = AssembleStyle(heads, ch);
+  for (int64_t i = 0; i < 2; ++i)
+    for (int a = 0; a < kNumAttributes; ++a) {
+      float want = float(2 * a + ch[i][a].item<int64_t>());
+      EXPECT_TRUE(s[i].narrow(0, StyleOffset(a), kAttributeStyleDims[a]).eq(want).all().item<bool>());
+    }
+  EXPECT_TRUE(MakeChoices({1, 0, 0, 0, 0, 1}, 3).equal(
+      torch::tensor({1, 0, 0, 0, 0, 1}, torch::kLong).view({1, 6}).repeat({3, 1})));
+  EXPECT_THROW(AssembleStyle(heads, torch::zeros({2, 5}, torch::kLong)), std::invalid_argument);
+}
+
+TEST(ManipNets, PaperParameterCountsMatchOfficialCode) {
+  // Targets: official affromero/SMILE code (MOD, SPLIT_STYLE, TRAIN_MASK, 256 px),
+  // counted with PyTorch: G 33.86 M with FAN skips, 24.45 M without, E 21.01 M, F 10.40 M.
+  auto c = Cfg("paper");
+  auto within = [](int64_t got, double want) { return std::abs(got - want) <= 0.01 * want; };
+  ManipGenerator g(c);
+  const int64_t ng = CountParameters(*g);
+  EXPECT_TRUE(within(ng, 33.86e6)) << ng;
+  EXPECT_EQ(ng, 33863367);  // derived layer by layer from the official code
+  c.manip_landmark_skips = false;
+  const int64_t ng2 = CountParameters(*ManipGenerator(c));
+  EXPECT_TRUE(within(ng2, 24.45e6)) << ng2;
+  EXPECT_EQ(ng2, 24448710);
+  const int64_t ne = CountParameters(*ManipStyleEncoder(c));
+  EXPECT_TRUE(within(ne, 21.01e6)) << ne;
+  EXPECT_EQ(ne, 21008224);
+  const int64_t nf = CountParameters(*ManipMapping(c));
+  EXPECT_TRUE(within(nf, 10.40e6)) << nf;
+  EXPECT_EQ(nf, 10400032);
+  // Discriminator = encoder trunk + a 1x1 conv to 12 logits.
+  EXPECT_EQ(CountParameters(*ManipDiscriminator(c)), 21008224 - 147744 + 512 * 12 + 12);
+}
+
+TEST(ManipNets, DeterministicWithFixedSeedAndFixedEvalNoise) {
+  auto c = Cfg("tiny");
+  c.manip_landmark_skips = true;
+  torch::manual_seed(123);
+  ManipGenerator g1(c);
+  ManipMapping f1(c);
+  torch::manual_seed(123);
+  ManipGenerator g2(c);
+  ManipMapping f2(c);
+  {  // make the noise matter
+    torch::NoGradGuard ng;
+    for (auto& m : {g1, g2})
+      for (auto& p : m->named_parameters())
+        if (p.key().find("noise.weight") != std::string::npos) p.value().fill_(0.5);
+  }
+  torch::Tensor mask = OneHot(SyntheticLabels(c.manip_size), c.num_classes);
+  torch::Tensor z = torch::randn({1, c.manip_latent_dim});
+  torch::Tensor ch = MakeChoices({1, 0, 1, 0, 1, 0}, 1);
+  torch::Tensor hm = torch::rand({1, 2, 64, 64});
+  g1->eval();
+  g2->eval();
+  torch::NoGradGuard ng;
+  torch::Tensor a = g1->forward(mask, f1->Style(z, ch), hm);
+  torch::Tensor b = g2->forward(mask, f2->Style(z, ch), hm);
+  EXPECT_TRUE(a.equal(b));
+  EXPECT_TRUE(a.equal(g1->forward(mask, f1->Style(z, ch), hm)));  // eval noise is fixed
+  // The landmark heatmap and the style both change the output.
+  EXPECT_FALSE(a.equal(g1->forward(mask, f1->Style(z, ch))));
+  EXPECT_FALSE(a.equal(g1->forward(mask, f1->Style(z, MakeChoices({0, 1, 0, 1, 0, 1}, 1)), hm)));
+  g1->train();
+  torch::Tensor t1 = g1->forward(mask, f1->Style(z, ch), hm);
+  torch::Tensor t2 = g1->forward(mask, f1->Style(z, ch), hm);
+  EXPECT_FALSE(t1.equal(t2));  // training noise is random
+}
+
+TEST(ManipNets, RejectsBadShapesWithClearErrors) {
+  auto c = Cfg("tiny");
+  ManipGenerator g(c);
+  torch::Tensor style = torch::zeros({1, kManipStyleDim});
+  EXPECT_THROW(g->forward(torch::zeros({1, 3, 32, 32}), style), std::invalid_argument);
+  EXPECT_THROW(g->forward(torch::zeros({1, 19, 64, 64}), style), std::invalid_argument);
+  EXPECT_THROW(g->forward(torch::zeros({1, 19, 32, 32}), torch::zeros({1, 64})), std::invalid_argument);
+  auto bad = c;
+  bad.manip_size = 48;
+  EXPECT_THROW(ManipGenerator{bad}, std::invalid_argument);
+}
+
+// A few Adam steps on the tiny config lower the cross-entropy reconstruction
+// loss of G, and every network's parameters receive gradients.
+double TrainReconstruction(const torch::Tensor& labels, const ModelConfig& c, int steps, double* first) {
+  torch::manual_seed(0);
+  ManipGenerator g(c);
+  ManipMapping f(c);
+  std::vector<torch::Tensor> params = g->parameters();
+  for (auto& p : f->parameters()) params.push_back(p);
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(1e-3).betas({0.0, 0.99}));
+  torch::Tensor mask = OneHot(labels, c.num_classes);
+  torch::Tensor z = torch::randn({labels.size(0), c.manip_latent_dim});
+  torch::Tensor ch = MakeChoices({0, 0, 0, 0, 0, 0}, labels.size(0));
+  double last = 0;
+  for (int i = 0; i < steps; ++i) {
+    opt.zero_grad();
+    torch::Tensor loss = torch::nn::functional::cross_entropy(g->forward(mask, f->Style(z, ch)), labels);
+    loss.backward();
+    if (i == 0) {
+      *first = loss.item<double>();
+      for (auto& p : g->named_parameters())
+        EXPECT_TRUE(p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0) << p.key();
+    }
+    opt.step();
+    last = loss.item<double>();
+  }
+  return last;
+}
+
+TEST(ManipTrain, AdamLowersReconstructionLossOnSyntheticMask) {
+  auto c = Cfg("tiny");
+  double first = 0;
+  double last = TrainReconstruction(SyntheticLabels(c.manip_size), c, 25, &first);
+  EXPECT_LT(last, 0.6 * first) << "first " << first << " last " << last;
+}
+
+TEST(ManipTrain, DiscriminatorAndEncoderReceiveGradients) {
+  auto c = Cfg("tiny");
+  ManipDiscriminator d(c);
+  ManipStyleEncoder e(c);
+  torch::Tensor mask = OneHot(SyntheticLabels(c.manip_size), c.num_classes).repeat({2, 1, 1, 1});
+  torch::Tensor ch = MakeChoices({1, 1, 0, 0, 1, 1}, 2);
+  torch::Tensor loss = torch::softplus(-SelectDomainLogits(d->forward(mask), ch)).mean() +
+                       e->Style(mask, ch).abs().mean();
+  loss.backward();
+  for (auto* m : {static_cast<torch::nn::Module*>(d.get()), static_cast<torch::nn::Module*>(e.get())})
+    for (auto& p : m->named_parameters()) {
+      // Heads of unchosen domains get no gradient by construction.
+      if (p.key().find("unshared") != std::string::npos) continue;
+      EXPECT_TRUE(p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0) << p.key();
+    }
+}
+
+TEST(ManipTrainMedia, AdamLowersReconstructionLossOnRealMask) {
+  const std::filesystem::path dir = std::filesystem::path(SMILE_MEDIA_DIR) / "celebamask";
+  if (!std::filesystem::exists(dir / "0.png")) GTEST_SKIP() << "no real label maps at " << dir;
+  auto c = Cfg("tiny");
+  cv::Mat m = cv::imread((dir / "0.png").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(m.type(), CV_8UC1);
+  cv::resize(m, m, cv::Size(c.manip_size, c.manip_size), 0, 0, cv::INTER_NEAREST);
+  torch::Tensor labels =
+      torch::from_blob(m.data, {1, m.rows, m.cols}, torch::kUInt8).clone().to(torch::kLong);
+  ASSERT_LT(labels.max().item<int64_t>(), 19);
+  ASSERT_GE(std::get<0>(torch::_unique(labels)).numel(), 5);
+  double first = 0;
+  double last = TrainReconstruction(labels, c, 25, &first);
+  EXPECT_LT(last, 0.6 * first) << "first " << first << " last " << last;
+}
+
+double TimeIt(const std::function<void()>& fn, int reps) {
+  fn();  // warm-up
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < reps; ++i) fn();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+}
+
+// Speed of the manipulation networks (s / image, batch 1, 2 threads, fp32, eval).
+TEST(ManipBenchSlow, PaperNetworksAt128And256) {
+  InitTorchRuntime(2);
+  torch::NoGradGuard ng;
+  for (int size : {128, 256}) {
+    auto c = Cfg("paper");
+    c.manip_size = size;
+    for (bool skips : {true, false}) {
+      c.manip_landmark_skips = skips;
+      ManipGenerator g(c);
+      g->eval();
+      torch::Tensor mask = torch::softmax(torch::randn({1, 19, size, size}), 1);
+      torch::Tensor style = torch::randn({1, kManipStyleDim});
+      torch::Tensor hm = torch::rand({1, 2, size, size});
+      torch::Tensor out;
+      double t = TimeIt([&] { out = g->forward(mask, style, skips ? hm : torch::Tensor()); }, 3);
+      EXPECT_TRUE(torch::isfinite(out).all().item<bool>());
+      std::printf("[bench] manip generator %d px skips=%d: %.4f s/image (%.2f M params)\n", size, int(skips), t,
+                  CountParameters(*g) / 1e6);
+    }
+    ManipStyleEncoder e(c);
+    torch::Tensor mask = torch::softmax(torch::randn({1, 19, size, size}), 1);
+    double te = TimeIt([&] { e->forward(mask); }, 3);
+    std::printf("[bench] manip style encoder %d px: %.4f s/image (%.2f M)\n", size, te, CountParameters(*e) / 1e6);
+    ManipDiscriminator d(c);
+    double td = TimeIt([&] { d->forward(mask); }, 3);
+    std::printf("[bench] manip discriminator %d px: %.4f s/image (%.2f M)\n", size, td, CountParameters(*d) / 1e6);
+    EXPECT_GT(te, 0);
+  }
+  ManipMapping f(Cfg("paper"));
+  torch::Tensor z = torch::randn({1, 16});
+  double tf = TimeIt([&] { f->forward(z); }, 20);
+  std::printf("[bench] manip mapping: %.5f s/image (%.2f M)\n", tf, CountParameters(*f) / 1e6);
+}
+
+}  // namespace
+}  // namespace smile::models

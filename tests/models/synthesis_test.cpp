@@ -1,0 +1,180 @@
+#include "models/synthesis.h"
+
+#include <gtest/gtest.h>
+
+namespace smile::models {
+namespace {
+
+ModelConfig Cfg(const std::string& name) {
+  auto c = ModelConfig::Preset(name);
+  EXPECT_TRUE(c.ok());
+  return c.value();
+}
+
+// A random but plausible one-hot mask: vertical bands of a few classes.
+torch::Tensor BandMask(int64_t n, int64_t classes, int64_t size, std::vector<int64_t> used = {0, 1, 2, 4, 13}) {
+  auto labels = torch::zeros({n, size, size}, torch::kLong);
+  for (int64_t x = 0; x < size; ++x) labels.select(2, x).fill_(used[(x * used.size()) / size]);
+  return OneHotMask(labels, classes);
+}
+
+TEST(SynthesisParams, PaperGeneratorMatchesOfficialCount) {
+  // Official Generator(size=256, input_seg=64): image path = everything but the mapping
+  // (`style`) and the encoder; 29,860,142 parameters (SMILE_SPEC: 29.86 M).
+  SynthesisGenerator g(Cfg("paper"));
+  EXPECT_EQ(CountParameters(*g), 29860142);
+  SynthesisGenerator g128(Cfg("paper128"));
+  EXPECT_EQ(CountParameters(*g128), 28080486);  // 28.08 M
+}
+
+TEST(SynthesisParams, PaperMappingAndEncoder) {
+  EXPECT_EQ(CountParameters(*SynthesisMapping(Cfg("paper"))), 8 * (1216 * 1216 + 1216));  // 11.84 M
+  EXPECT_EQ(CountParameters(*SynthesisStyleEncoder(Cfg("paper"))), 535936);                // 0.54 M
+  SynthesisNetwork net(Cfg("paper"));
+  EXPECT_EQ(CountParameters(*net), 29860142 + 8 * (1216 * 1216 + 1216) + 535936);
+}
+
+TEST(SynthesisParams, LastResolutionIsSpadeOnly) {
+  SynthesisGenerator g(Cfg("paper"));
+  ASSERT_EQ(g->resolutions.back(), 256);
+  EXPECT_TRUE(g->convs.back()->conv->only_spade);
+  EXPECT_TRUE(g->to_rgbs.back()->conv->only_spade);
+  EXPECT_FALSE(g->convs[g->convs.size() - 3]->conv->only_spade);
+  EXPECT_FALSE(g->to_rgb1->conv->only_spade);
+  EXPECT_EQ(g->NumNoises(), 11);
+  EXPECT_EQ(g->MaskInputSize(), 64);
+}
+
+TEST(Synthesis, TinyForwardShapesAndDeterminism) {
+  auto cfg = Cfg("tiny");
+  torch::manual_seed(1);
+  SynthesisGenerator g(cfg);
+  SynthesisMapping map(cfg);
+  auto mask = BandMask(2, cfg.num_classes, 48);  // any input size: resized like the reference
+  auto style = map->Sample(2);
+  ASSERT_EQ(style.sizes(), torch::IntArrayRef({2, cfg.num_classes, cfg.synth_style_dim}));
+  auto noise = g->MakeNoise(0);
+  ASSERT_EQ(static_cast<int>(noise.size()), g->NumNoises());
+  auto a = g->forward(mask, style, noise);
+  EXPECT_EQ(a.sizes(), torch::IntArrayRef({2, 3, 32, 32}));
+  EXPECT_TRUE(torch::isfinite(a).all().item<bool>());
+  auto b = g->forward(mask, style, g->MakeNoise(0));
+  EXPECT_TRUE(torch::equal(a, b));
+  // the same seed builds the same network
+  torch::manual_seed(1);
+  SynthesisGenerator g2(cfg);
+  EXPECT_TRUE(torch::equal(g2->forward(mask, style, noise), a));
+  // per-sample independence: sample 1 alone gives the same image
+  auto one = g->forward(mask.slice(0, 1, 2), style.slice(0, 1, 2), noise);
+  EXPECT_TRUE(torch::allclose(one, a.slice(0, 1, 2), 1e-4, 1e-5));
+}
+
+TEST(Synthesis, StyleAndMaskBothMatter) {
+  auto cfg = Cfg("tiny");
+  torch::manual_seed(2);
+  SynthesisGenerator g(cfg);
+  // give the noise and blending weights non-trivial values
+  for (auto& p : g->named_parameters()) if (p.key().find("blending_gamma") != std::string::npos) p.value().data().fill_(0.3);
+  auto noise = g->MakeNoise(0);
+  auto mask = BandMask(1, cfg.num_classes, 32);
+  auto s1 = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
+  auto s2 = s1.clone();
+  s2[0][13] += 1.0;  // change the hair style: only classes present matter
+  auto base = g->forward(mask, s1, noise);
+  EXPECT_GT((g->forward(mask, s2, noise) - base).abs().max().item<double>(), 1e-4);
+  auto s3 = s1.clone();
+  s3[0][18] += 5.0;  // cloth is absent from the mask -> no effect
+  EXPECT_LT((g->forward(mask, s3, noise) - base).abs().max().item<double>(), 1e-6);
+  auto mask2 = BandMask(1, cfg.num_classes, 32, {0, 1, 13});
+  EXPECT_GT((g->forward(mask2, s1, noise) - base).abs().max().item<double>(), 1e-4);
+}
+
+TEST(Synthesis, SmallConfigShapes) {
+  auto cfg = Cfg("small");
+  SynthesisNetwork net(cfg);
+  torch::NoGradGuard ng;
+  auto mask = BandMask(1, cfg.num_classes, 128);
+  auto rgb = torch::rand({1, 3, 128, 128}) * 2 - 1;
+  auto enc = net->encoder->forward(rgb, mask);
+  EXPECT_EQ(enc.style.sizes(), torch::IntArrayRef({1, cfg.num_classes, cfg.synth_style_dim}));
+  auto style = FillAbsentStyles(enc, net->mapping->Sample(1));
+  auto out = net->generator->forward(mask, style, net->generator->MakeNoise(0));
+  EXPECT_EQ(out.sizes(), torch::IntArrayRef({1, 3, 128, 128}));
+  SynthesisDiscriminator d(cfg);
+  EXPECT_EQ(d->forward(out).sizes(), torch::IntArrayRef({1, 1}));
+}
+
+TEST(SynthesisEncoder, MaskAveragePoolingAndAbsentClasses) {
+  auto feats = torch::arange(2 * 4 * 4, torch::kFloat32).view({1, 2, 4, 4});
+  auto labels = torch::zeros({1, 8, 8}, torch::kLong);
+  labels.slice(1, 0, 4).fill_(2);  // class 2 on the top half (rows 0..1 of the 4x4 features)
+  auto enc = MaskAveragePool(feats, OneHotMask(labels, 4));
+  EXPECT_TRUE(enc.present[0][0].item<bool>());
+  EXPECT_FALSE(enc.present[0][1].item<bool>());
+  EXPECT_TRUE(enc.present[0][2].item<bool>());
+  EXPECT_FALSE(enc.present[0][3].item<bool>());
+  EXPECT_NEAR(enc.style[0][2][0].item<double>(), 3.5, 1e-6);   // mean of 0..7
+  EXPECT_NEAR(enc.style[0][0][1].item<double>(), 27.5, 1e-6);  // mean of 24..31
+  EXPECT_EQ(enc.style[0][1].abs().sum().item<double>(), 0.0);
+  auto filled = FillAbsentStyles(enc, torch::full({1, 4, 2}, -1.0));
+  EXPECT_EQ(filled[0][1][0].item<double>(), -1.0);
+  EXPECT_NEAR(filled[0][2][0].item<double>(), 3.5, 1e-6);
+}
+
+TEST(Synthesis, AdamStepsLowerL1ReconstructionLoss) {
+  auto cfg = Cfg("tiny");
+  torch::manual_seed(3);
+  SynthesisNetwork net(cfg);
+  auto mask = BandMask(2, cfg.num_classes, 32);
+  auto target = torch::rand({2, 3, 32, 32}) * 2 - 1;
+  auto noise = net->generator->MakeNoise(0);
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(2e-3).betas({0.0, 0.99}));
+  double first = 0, last = 0;
+  for (int it = 0; it < 12; ++it) {
+    auto enc = net->encoder->forward(target, mask);
+    auto style = FillAbsentStyles(enc, net->mapping->forward(torch::zeros({1, cfg.num_classes * cfg.synth_style_dim})));
+    auto loss = (net->generator->forward(mask, style, noise) - target).abs().mean();
+    opt.zero_grad();
+    loss.backward();
+    if (it == 0) {
+      // gradients reach the mask encoder, the SAC style branch, the SPADE branch and the encoder
+      for (const auto& p : net->named_parameters()) {
+        if (!p.value().grad().defined()) continue;
+        (void)p;
+      }
+      EXPECT_GT(net->generator->input[0]->as<ConvLayer>()->conv->weight.grad().abs().sum().item<double>(), 0);
+      EXPECT_GT(net->generator->conv1->conv->fc_mu_weight.grad().abs().sum().item<double>(), 0);
+      EXPECT_GT(net->generator->conv1->conv->spade->mlp_shared->conv->weight.grad().abs().sum().item<double>(), 0);
+      EXPECT_GT(net->encoder->model[0]->as<ConvLayer>()->conv->weight.grad().abs().sum().item<double>(), 0);
+      first = loss.item<double>();
+    }
+    opt.step();
+    last = loss.item<double>();
+  }
+  EXPECT_LT(last, first * 0.95);
+}
+
+TEST(SynthesisDiscriminator, ShapesAndMinibatchStddev) {
+  auto cfg = Cfg("tiny");
+  SynthesisDiscriminator d(cfg, 3 + cfg.num_classes);
+  auto x = torch::randn({6, 3 + cfg.num_classes, 32, 32});  // 6 is not a multiple of 4: group falls to 3
+  EXPECT_EQ(d->forward(x).sizes(), torch::IntArrayRef({6, 1}));
+  SynthesisDiscriminator paper(Cfg("paper"));
+  EXPECT_GT(CountParameters(*paper), 20000000);
+}
+
+TEST(SynthesisSlow, PaperForward256) {
+  auto cfg = Cfg("paper");
+  SynthesisNetwork net(cfg);
+  torch::NoGradGuard ng;
+  auto mask = BandMask(1, cfg.num_classes, 256);
+  auto style = net->mapping->Sample(1);
+  auto out = net->generator->forward(mask, style, net->generator->MakeNoise(0));
+  EXPECT_EQ(out.sizes(), torch::IntArrayRef({1, 3, 256, 256}));
+  EXPECT_TRUE(torch::isfinite(out).all().item<bool>());
+  auto enc = net->encoder->forward(out, mask);
+  EXPECT_EQ(enc.style.sizes(), torch::IntArrayRef({1, 19, 64}));
+}
+
+}  // namespace
+}  // namespace smile::models
