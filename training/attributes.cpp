@@ -1,0 +1,231 @@
+#include "training/attributes.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "training/labels.h"
+
+namespace smile::training {
+
+const std::array<std::string, kNumAttributes>& AttributeNames() {
+  static const std::array<std::string, kNumAttributes> k = {"Male", "Eyeglasses", "Much_Hair",
+                                                            "Bangs", "Earrings", "Hat"};
+  return k;
+}
+
+const std::array<std::string, kNumDomains>& DomainNames() {
+  static const std::array<std::string, kNumDomains> k = {
+      "Male", "Female", "NOT_Eyeglasses", "Eyeglasses", "Few_Hair", "Much_Hair",
+      "NOT_Bangs", "Bangs", "NOT_Earrings", "Earrings", "NOT_Hat", "Hat"};
+  return k;
+}
+
+int DomainOf(int attribute, int value) {
+  if (attribute == kAttrMale) return value ? 0 : 1;
+  return 2 * attribute + (value ? 1 : 0);
+}
+
+std::string AttributeTargets::ToString() const {
+  std::ostringstream os;
+  for (int k = 0; k < kNumAttributes; ++k) {
+    if (k) os << ' ';
+    os << AttributeNames()[k] << '=';
+    if (value[k] < 0) {
+      os << '?';
+      continue;
+    }
+    os << int(value[k]) << (source[k] == AttributeSource::kReal ? "(real)" : "(derived)");
+  }
+  return os.str();
+}
+
+namespace {
+std::string Stem(const std::string& name) {
+  size_t slash = name.find_last_of('/');
+  std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+  size_t dot = base.find_last_of('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+}  // namespace
+
+Result<CelebAAttributeTable> CelebAAttributeTable::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot open attribute file '" + path + "'; check the path");
+  CelebAAttributeTable t;
+  std::string line;
+  if (!std::getline(in, line)) return Corrupt("attribute file '" + path + "' is empty");
+  // Line 1 is the count; some copies omit it and start with the names.
+  std::istringstream first(line);
+  long count = 0;
+  if (!(first >> count)) {
+    std::istringstream names(line);
+    for (std::string n; names >> n;) t.names_.push_back(n);
+  } else {
+    if (!std::getline(in, line)) return Corrupt("attribute file '" + path + "' has no attribute-name line");
+    std::istringstream names(line);
+    for (std::string n; names >> n;) t.names_.push_back(n);
+  }
+  if (t.names_.empty())
+    return Corrupt("attribute file '" + path + "': no attribute names on the header line (expected the CelebA format)");
+  auto col = [&](const std::string& n) {
+    auto it = std::find(t.names_.begin(), t.names_.end(), n);
+    return it == t.names_.end() ? -1 : static_cast<int>(it - t.names_.begin());
+  };
+  t.columns_ = {col("Male"), col("Eyeglasses"), -1, col("Bangs"), col("Wearing_Earrings"), col("Wearing_Hat")};
+  t.bald_column_ = col("Bald");
+  int line_no = 2;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::istringstream ls(line);
+    std::string file;
+    if (!(ls >> file)) continue;
+    std::vector<int8_t> row;
+    row.reserve(t.names_.size());
+    for (int v; ls >> v;) row.push_back(static_cast<int8_t>(v > 0 ? 1 : -1));
+    if (row.size() != t.names_.size()) {
+      std::ostringstream os;
+      os << "attribute file '" << path << "' line " << line_no << ": " << row.size() << " values for "
+         << t.names_.size() << " attributes";
+      return Corrupt(os.str());
+    }
+    t.rows_[Stem(file)] = std::move(row);
+  }
+  return t;
+}
+
+bool CelebAAttributeTable::Find(const std::string& file_name, AttributeTargets* out) const {
+  auto it = rows_.find(Stem(file_name));
+  if (it == rows_.end()) return false;
+  const auto& row = it->second;
+  for (int k = 0; k < kNumAttributes; ++k) {
+    int v = -1;
+    if (k == kAttrMuchHair) {
+      if (bald_column_ >= 0) v = row[bald_column_] > 0 ? 0 : 1;  // SMILE: Much_Hair = 1 - Bald
+    } else if (columns_[k] >= 0) {
+      v = row[columns_[k]] > 0 ? 1 : 0;
+    }
+    if (v >= 0) {
+      out->value[k] = static_cast<int8_t>(v);
+      out->source[k] = AttributeSource::kReal;
+    }
+  }
+  return true;
+}
+
+int CelebAAttributeTable::Raw(const std::string& file_name, const std::string& attribute) const {
+  auto it = rows_.find(Stem(file_name));
+  auto c = std::find(names_.begin(), names_.end(), attribute);
+  if (it == rows_.end() || c == names_.end()) return 0;
+  return it->second[c - names_.begin()];
+}
+
+namespace {
+struct Box {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+  int64_t n = 0;
+  void Add(int x, int y) {
+    x0 = std::min(x0, x); y0 = std::min(y0, y); x1 = std::max(x1, x); y1 = std::max(y1, y); ++n;
+  }
+  bool empty() const { return n == 0; }
+};
+
+// Fraction of hair pixels inside rows [r0, r1) x cols [c0, c1].
+double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
+  r0 = std::max(0, r0); r1 = std::min(labels.rows, r1);
+  c0 = std::max(0, c0); c1 = std::min(labels.cols - 1, c1);
+  int64_t hair = 0, all = 0;
+  for (int y = r0; y < r1; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = c0; x <= c1; ++x) {
+      ++all;
+      hair += p[x] == kHair;
+    }
+  }
+  return all ? static_cast<double>(hair) / all : 0.0;
+}
+}  // namespace
+
+AttributeTargets DeriveAttributes(const cv::Mat& labels) {
+  AttributeTargets t;
+  if (labels.empty() || labels.type() != CV_8UC1) return t;
+  Box brows, eyes;
+  int64_t h[256] = {0};
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      ++h[p[x]];
+      if (p[x] == kLeftBrow || p[x] == kRightBrow) brows.Add(x, y);
+      if (p[x] == kLeftEye || p[x] == kRightEye) eyes.Add(x, y);
+    }
+  }
+  int64_t face = 0;
+  for (int c = kSkin; c <= kLowerLip; ++c) face += h[c];
+  if (face < 0.005 * labels.total()) return t;  // no face to judge
+  auto set = [&](int k, bool v) {
+    t.value[k] = v ? 1 : 0;
+    t.source[k] = AttributeSource::kDerived;
+  };
+  const double f = static_cast<double>(face);
+  set(kAttrEyeglasses, h[kEyeGlasses] >= 0.02 * f);
+  bool hat = h[kHat] >= 0.05 * f;
+  set(kAttrHat, hat);
+  set(kAttrEarrings, h[kEarring] >= 0.001 * f);
+  if (h[kHair] >= 0.15 * f) set(kAttrMuchHair, true);
+  else if (!hat) set(kAttrMuchHair, false);  // under a hat the hair amount is unknown
+  // Bangs: hair over the forehead band right above the brows (or the eyes).
+  if (!brows.empty() && brows.x1 - brows.x0 > 4) {
+    int band = std::max(2, (brows.x1 - brows.x0) / 6);
+    set(kAttrBangs, HairFraction(labels, brows.y0 - band, brows.y0, brows.x0, brows.x1) >= 0.3);
+  } else if (!eyes.empty() && eyes.x1 - eyes.x0 > 4) {
+    // Brows hidden: look where they would be (a band above the eyes).
+    int span = eyes.x1 - eyes.x0;
+    set(kAttrBangs, HairFraction(labels, eyes.y0 - span / 3, eyes.y0 - span / 12, eyes.x0, eyes.x1) >= 0.3);
+  }
+  return t;
+}
+
+void CompleteFromLabels(const cv::Mat& labels, AttributeTargets* targets) {
+  bool missing = false;
+  for (int k = 0; k < kNumAttributes; ++k) missing |= !targets->known(k);
+  if (!missing) return;
+  AttributeTargets d = DeriveAttributes(labels);
+  for (int k = 0; k < kNumAttributes; ++k) {
+    if (!targets->known(k) && d.known(k)) {
+      targets->value[k] = d.value[k];
+      targets->source[k] = d.source[k];
+    }
+  }
+}
+
+void AttributeSummary::Add(const AttributeTargets& t) {
+  ++samples;
+  for (int k = 0; k < kNumAttributes; ++k) {
+    if (!t.known(k)) {
+      ++unknown[k];
+      continue;
+    }
+    int d = DomainOf(k, t.value[k]);
+    if (t.source[k] == AttributeSource::kReal) ++real[d];
+    else ++derived[d];
+  }
+}
+
+std::string AttributeSummary::ToString() const {
+  std::ostringstream os;
+  os << "attribute domains over " << samples << " samples (real = from the CelebA attribute file, derived = from "
+        "the label map):\n";
+  for (int d = 0; d < kNumDomains; ++d) {
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "  %-15s real %6lld  derived %6lld\n", DomainNames()[d].c_str(),
+                  static_cast<long long>(real[d]), static_cast<long long>(derived[d]));
+    os << buf;
+  }
+  for (int k = 0; k < kNumAttributes; ++k)
+    if (unknown[k]) os << "  " << AttributeNames()[k] << " unknown for " << unknown[k] << " samples\n";
+  if (unknown[kAttrMale])
+    os << "  note: Male/Female cannot be derived from label maps; give a CelebA attribute file for these samples\n";
+  return os.str();
+}
+
+}  // namespace smile::training
