@@ -227,6 +227,35 @@ TEST(ManipNets, DeterministicWithFixedSeedAndFixedEvalNoise) {
   EXPECT_FALSE(t1.equal(t2));  // training noise is random
 }
 
+TEST(ManipNets, CloneIsADeepCopy) {
+  auto c = Cfg("tiny");
+  c.manip_landmark_skips = true;
+  ManipGenerator g(c);
+  ManipMapping f(c);
+  ManipStyleEncoder e(c);
+  ManipDiscriminator d(c);
+  auto g2 = std::dynamic_pointer_cast<ManipGeneratorImpl>(g->clone());
+  auto f2 = std::dynamic_pointer_cast<ManipMappingImpl>(f->clone());
+  auto e2 = std::dynamic_pointer_cast<ManipStyleEncoderImpl>(e->clone());
+  auto d2 = std::dynamic_pointer_cast<ManipDiscriminatorImpl>(d->clone());
+  ASSERT_TRUE(g2 && f2 && e2 && d2);
+  g->eval();
+  g2->eval();
+  torch::NoGradGuard ng;
+  torch::Tensor mask = OneHot(SyntheticLabels(c.manip_size), c.num_classes);
+  torch::Tensor z = torch::randn({1, c.manip_latent_dim}), hm = torch::rand({1, 2, 32, 32});
+  torch::Tensor ch = MakeChoices({1, 0, 1, 0, 1, 0}, 1);
+  torch::Tensor s1 = f->Style(z, ch), s2 = f2->Style(z, ch);
+  EXPECT_TRUE(s1.equal(s2));
+  torch::Tensor a = g->forward(mask, s1, hm);
+  EXPECT_TRUE(a.equal(g2->forward(mask, s2, hm)));
+  EXPECT_TRUE(e->Style(mask, ch).equal(e2->Style(mask, ch)));
+  EXPECT_TRUE(d->forward(mask).equal(d2->forward(mask)));
+  for (auto& p : g2->parameters()) p.add_(0.1);
+  EXPECT_TRUE(a.equal(g->forward(mask, s1, hm)));  // the original is untouched
+  EXPECT_FALSE(a.equal(g2->forward(mask, s1, hm)));
+}
+
 TEST(ManipNets, RejectsBadShapesWithClearErrors) {
   auto c = Cfg("tiny");
   ManipGenerator g(c);
@@ -304,6 +333,7 @@ TEST(ManipTrainMedia, AdamLowersReconstructionLossOnRealMask) {
   ASSERT_GE(std::get<0>(torch::_unique(labels)).numel(), 5);
   double first = 0;
   double last = TrainReconstruction(labels, c, 25, &first);
+  std::printf("[train] real label map: loss %.3f -> %.3f\n", first, last);
   EXPECT_LT(last, 0.6 * first) << "first " << first << " last " << last;
 }
 

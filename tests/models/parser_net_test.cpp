@@ -64,6 +64,21 @@ TEST(ParserNet, DeterministicWithFixedSeed) {
   EXPECT_TRUE(a->Predict(x).probs.equal(b->Predict(x).probs));
 }
 
+TEST(ParserNet, CloneIsADeepCopy) {
+  ParserNet a(Cfg("tiny"));
+  auto b = std::dynamic_pointer_cast<ParserNetImpl>(a->clone());
+  ASSERT_TRUE(b);
+  torch::Tensor x = torch::rand({1, 3, 32, 32});
+  torch::Tensor pa = a->Predict(x).probs;
+  EXPECT_TRUE(pa.equal(b->Predict(x).probs));
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : b->parameters()) p.add_(0.1);
+  }
+  EXPECT_TRUE(pa.equal(a->Predict(x).probs));
+  EXPECT_FALSE(pa.equal(b->Predict(x).probs));
+}
+
 TEST(ParserNet, LossIsSmallForPerfectLogitsAndLargeForWrongOnes) {
   torch::Tensor labels = torch::randint(0, 19, {2, 16, 16}, torch::kLong);
   torch::Tensor onehot = torch::nn::functional::one_hot(labels, 19).permute({0, 3, 1, 2}).to(torch::kFloat);
@@ -134,6 +149,7 @@ TEST(ParserTrainMedia, AdamLowersLossOnRealLabelMap) {
   ASSERT_LT(labels.max().item<int>(), 19);
   ParserNet net(c);
   double first = 0, last = Train(net, rgb, labels, 40, &first);
+  std::printf("[train] real label map: loss %.3f -> %.3f\n", first, last);
   EXPECT_LT(last, 0.5 * first) << "first " << first << " last " << last;
   // After fitting, the parser reproduces most of the label map.
   ParserPrediction p = net->Predict(rgb);
