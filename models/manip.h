@@ -36,10 +36,12 @@ struct ManipGeneratorImpl : torch::nn::Cloneable<ManipGeneratorImpl> {
   explicit ManipGeneratorImpl(const ModelConfig& config);
   void reset() override;
 
-  // mask (N,C,S,S), style (N,144), heatmap optional (N,1|2,h,w) in [0,1]:
-  // channel 0 feeds the 32 px skip, channel 1 (or 0) the 64/128 px skips (the
-  // official FAN heatmaps without / with face line). An undefined heatmap is a
-  // zero heatmap (the high-pass skip of 0 is 0). Returns logits (N,C,S,S).
+  // mask (N,C,S,S), style (N,144), heatmap optional (N,1|2,h,w) in [0,1]
+  // (see manip_heatmap.h): channel 0 (official fan[0], the full heatmap) feeds
+  // the 32 px skip, channel 1 (fan[1], without chin, lips and eyebrows; channel
+  // 0 when there is only one) the 64/128 px skips. An undefined heatmap is a
+  // zero heatmap (the high-pass skip of 0 is 0); without manip_landmark_skips
+  // the heatmap is ignored. Returns logits (N,C,S,S) (softmax / argmax -> mask).
   torch::Tensor forward(const torch::Tensor& mask, const torch::Tensor& style,
                         const torch::Tensor& heatmap = {});
   ManipEncoding Encode(const torch::Tensor& mask);
