@@ -12,6 +12,7 @@
 //  - ModResBlk: decoder block LReLU, [nearest up x2], ModConv, noise, LReLU,
 //    ModConv, noise; with the landmark high-pass skips the official block drops
 //    its shortcut (residual only), otherwise (out + shortcut) / sqrt(2).
+// Every module is Cloneable (module->clone() deep-copies, e.g. for EMA copies).
 //  - HighPass: fixed depthwise 3x3 Laplacian-like filter [-1..8..-1] / w_hpf.
 #pragma once
 
@@ -24,39 +25,45 @@ namespace smile::models {
 // weights, zero biases. Applied to every Conv2d/Linear below `module`.
 void KaimingInit(torch::nn::Module& module);
 
-struct ManipResBlkImpl : torch::nn::Module {
+struct ManipResBlkImpl : torch::nn::Cloneable<ManipResBlkImpl> {
   ManipResBlkImpl(int dim_in, int dim_out, bool normalize, bool downsample);
+  void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
 
+  int dim_in, dim_out;
   bool normalize, downsample, learned_sc;
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv1x1{nullptr};
   torch::nn::InstanceNorm2d norm1{nullptr}, norm2{nullptr};
 };
 TORCH_MODULE(ManipResBlk);
 
-struct ModConv2dImpl : torch::nn::Module {
+struct ModConv2dImpl : torch::nn::Cloneable<ModConv2dImpl> {
   ModConv2dImpl(int in_dim, int out_dim, int w_dim, int kernel, bool demod = true);
+  void reset() override;
   // x (N,in,H,W), s (N,w_dim) -> (N,out,H,W)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& s);
 
-  int in_dim, out_dim, kernel;
+  int in_dim, out_dim, w_dim, kernel;
   bool demod;
   torch::Tensor weight;  // (out, in, k, k)
   torch::nn::Linear affine{nullptr};
 };
 TORCH_MODULE(ModConv2d);
 
-struct ManipNoiseInjectionImpl : torch::nn::Module {
+struct ManipNoiseInjectionImpl : torch::nn::Cloneable<ManipNoiseInjectionImpl> {
   ManipNoiseInjectionImpl();
+  void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor weight;  // (1), starts at 0
 };
 TORCH_MODULE(ManipNoiseInjection);
 
-struct ModResBlkImpl : torch::nn::Module {
+struct ModResBlkImpl : torch::nn::Cloneable<ModResBlkImpl> {
   ModResBlkImpl(int dim_in, int dim_out, int w_dim, bool upsample, bool residual_only);
+  void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& s);
 
+  int dim_in, dim_out, w_dim;
   bool upsample, residual_only, learned_sc;
   ManipNoiseInjection noise{nullptr};
   ModConv2d conv1{nullptr}, conv2{nullptr};
