@@ -1,0 +1,162 @@
+// smile swap: re-render every frame's head with an identity's model and style,
+// paste it back, keep background, body and audio.
+#include <cstdio>
+#include <algorithm>
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "apps/command.h"
+#include "capture/media_job.h"
+#include "capture/sink.h"
+#include "capture/source.h"
+#include "core/log.h"
+#include "engine/alignment.h"
+#include "engine/face_analyzer.h"
+#include "engine/head_renderer.h"
+#include "engine/labels.h"
+#include "models/identity_model.h"
+#include "models/runtime.h"
+
+namespace smile::app {
+
+Status RunSwapJob(const std::vector<std::string>& args) {
+  ArgParser p("swap",
+              "Head swap: every frame's head is re-rendered by the synthesis stage from that frame's (smoothed) "
+              "19-class mask and the identity's FIXED style matrix, then pasted back with the inverse alignment, "
+              "a feathered mask and colour matching. Background, body, frame count and audio are kept.");
+  p.Option("identity", "MODEL", "identity model made by 'smile fit' (.smile)", "", true);
+  p.Option("video", "MEDIA", "input video (or image, folder, stream)", "", true);
+  p.Option("output", "FILE", "output video (.mp4) or folder of PNGs", "", true);
+  p.Option("face", "WHICH", "face to swap in multi-face video: largest or an index (0 = left-most)", "largest");
+  p.Option("smooth", "on|off", "temporal mask smoothing", "on");
+  p.Option("color", "F", "colour matching strength towards the video's lighting, 0..1", "0.5");
+  p.Option("max-frames", "N", "stop after N frames", "");
+  p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
+  p.Option("compare", "FILE", "also write a side-by-side video: input | mask | output", "");
+  p.Option("sheet", "FILE", "also write a contact sheet PNG (6 frames: input, mask, output)", "");
+  p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
+           "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
+  std::vector<std::string> a = args;
+  for (auto& s : a)
+    if (s == "-o") s = "--output";
+  Status status;
+  if (!ParseOrHelp(p, a, &status)) return status;
+  const std::string identity = p.Get("identity"), in = p.Get("video"), out = p.Get("output");
+  if (!std::filesystem::exists(identity)) return NotFound("identity model '" + identity + "' does not exist");
+  const std::string ext = std::filesystem::path(identity).extension().string();
+  if (ext == ".jpg" || ext == ".jpeg" || ext == ".png")
+    return InvalidArgument("'" + identity + "' is a photo: swapping from a photo alone needs a general synthesis "
+                           "model; fit the person first: smile fit --identity <their video or photos> -o id.smile");
+  if (p.Get("smooth") != "on" && p.Get("smooth") != "off") return InvalidArgument("--smooth takes on or off");
+  SMILE_ASSIGN_OR_RETURN(double color, p.GetDouble("color", 0, 1));
+  SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
+  capture::JobOptions job;
+  job.label = "swap";
+  if (p.Has("max-frames")) {
+    SMILE_ASSIGN_OR_RETURN(job.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
+  }
+
+  SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
+  SMILE_LOG(kInfo) << "device: " << device.description;
+  SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
+  engine::HeadRenderer renderer(model->network, model->style);
+
+  SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
+  if (sink_kind == capture::SinkKind::kVideoFile) SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, true));
+  SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(in));
+  SMILE_LOG(kInfo) << "input:  " << source->info().description;
+  capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
+  kopts.crf = static_cast<int>(crf);
+  SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
+  std::unique_ptr<capture::FrameSink> compare;
+  if (!p.Get("compare").empty()) {
+    SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(p.Get("compare"), true));
+    SMILE_ASSIGN_OR_RETURN(compare, capture::OpenSink(p.Get("compare"), kopts));
+  }
+  const std::string sheet_path = p.Get("sheet");
+  const int64_t total = job.max_frames > 0 && source->info().frame_count > 0
+                            ? std::min(job.max_frames, source->info().frame_count)
+                            : source->info().frame_count;
+  std::vector<int64_t> sheet_frames;
+  for (int k = 0; k < 6 && total > 0; ++k) sheet_frames.push_back((total - 1) * (2 * k + 1) / 12);
+  std::vector<cv::Mat> sheet_rows;
+
+  engine::AnalyzerOptions ao;
+  ao.align.size = std::max(256, renderer.model_size());
+  ao.smooth = p.Get("smooth") == "on";
+  if (p.Get("face") != "largest") {
+    SMILE_ASSIGN_OR_RETURN(int64_t idx, p.GetInt("face", 0, 64));
+    ao.tracker.choice = engine::FaceChoice::kIndex;
+    ao.tracker.choice_index = static_cast<int>(idx);
+  }
+  SMILE_ASSIGN_OR_RETURN(auto analyzer, engine::FaceAnalyzer::Create(ao));
+  int64_t no_face = 0;
+  // Side-by-side panel and contact-sheet row for one frame.
+  auto record = [&](const Frame& in, const cv::Mat& labels_in_frame, const cv::Mat& output) -> Status {
+    if (!compare && sheet_path.empty()) return Status::Ok();
+    cv::Mat mask_panel = labels_in_frame.empty() ? cv::Mat(in.image->size(), CV_8UC3, cv::Scalar::all(0))
+                                                 : engine::OverlayLabels(*in.image, labels_in_frame, 0.6);
+    cv::Mat row;
+    cv::hconcat(std::vector<cv::Mat>{*in.image, mask_panel, output}, row);
+    if (compare) SMILE_RETURN_IF_ERROR(compare->Write(Frame::FromMat(row, in.pts_us, in.sequence)));
+    if (std::find(sheet_frames.begin(), sheet_frames.end(), in.sequence) != sheet_frames.end()) {
+      cv::Mat small;
+      cv::resize(row, small, cv::Size(), 480.0 / row.rows, 480.0 / row.rows, cv::INTER_AREA);
+      sheet_rows.push_back(small);
+    }
+    return Status::Ok();
+  };
+  auto stage = [&](const Frame& f) -> Result<Frame> {
+    SMILE_ASSIGN_OR_RETURN(auto an, analyzer.Process(*f.image, f.pts_us / 1e6));
+    if (!an.found) {
+      ++no_face;
+      SMILE_RETURN_IF_ERROR(record(f, cv::Mat(), *f.image));
+      return f;  // passes through unchanged
+    }
+    const cv::Mat& labels = an.smoothed.labels;
+    SMILE_ASSIGN_OR_RETURN(cv::Mat rendered, renderer.Render(labels));
+    cv::Mat region = engine::HeadRegion(labels);
+    if (color > 0) {
+      cv::Mat matched = rendered.clone();
+      engine::MatchColors(matched, an.aligned, region);
+      cv::addWeighted(matched, color, rendered, 1 - color, 0, rendered);
+    }
+    cv::Mat weight = engine::FeatherMask(labels.cols, 0.06, region);
+    cv::Mat frame = f.image->clone();
+    engine::PasteBack(rendered, an.alignment, frame, weight);
+    SMILE_RETURN_IF_ERROR(record(f, an.FrameLabels(frame.size()), frame));
+    Frame outf = Frame::FromMat(std::move(frame), f.pts_us, f.sequence);
+    outf.capture_us = f.capture_us;
+    return outf;
+  };
+  capture::JobReport r = capture::RunMediaJob(*source, *sink, stage, job);
+  if (compare) {
+    if (r.status.ok() || r.status.code() == StatusCode::kCancelled) {
+      if (r.status.ok() && job.max_frames < 0) compare->MarkInputComplete();
+      Status cs = compare->Close();
+      if (!cs.ok()) SMILE_LOG(kWarn) << "side-by-side video: " << cs.message();
+    } else {
+      compare->Abort();
+    }
+  }
+  if (!sheet_path.empty() && !sheet_rows.empty()) {
+    cv::Mat sheet;
+    cv::vconcat(sheet_rows, sheet);
+    if (!cv::imwrite(sheet_path, sheet)) SMILE_LOG(kWarn) << "cannot write contact sheet '" << sheet_path << "'";
+  }
+  if (r.status.ok() || r.status.code() == StatusCode::kCancelled) std::fprintf(stderr, "%s", r.Summary().c_str());
+  if (no_face > 0)
+    std::fprintf(stderr, "%lld frame(s) had no usable face and were passed through unchanged\n",
+                 static_cast<long long>(no_face));
+  return r.status;
+}
+
+namespace {
+Status RunSwap(const std::vector<std::string>& args) { return RunSwapJob(args); }
+}  // namespace
+
+SMILE_COMMAND(swap, 10, "head swap: re-render every head in a video with an identity model, keep audio", RunSwap);
+
+}  // namespace smile::app

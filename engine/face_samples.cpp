@@ -1,0 +1,51 @@
+#include "engine/face_samples.h"
+
+#include "capture/source.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/shutdown.h"
+#include "engine/face_analyzer.h"
+
+namespace smile::engine {
+
+Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string>& inputs,
+                                                   const SampleOptions& options, SampleReport* report) {
+  std::vector<FaceSample> samples;
+  SampleReport local;
+  for (const auto& input : inputs) {
+    SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(input));
+    AnalyzerOptions ao;
+    ao.align.size = options.size;
+    ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
+    SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
+    const int64_t total = source->info().frame_count;
+    ProgressBar bar("faces", total > 0 ? total : 0);
+    for (int64_t i = 0; !StopRequested() && static_cast<int>(samples.size()) < options.max_samples; ++i) {
+      Result<Frame> frame = source->Read();
+      if (frame.status().code() == StatusCode::kEndOfStream) break;
+      if (!frame.ok()) return frame.status().WithContext(input);
+      ++local.frames;
+      bar.Update(i + 1);
+      // Every frame goes through the analyzer (tracking and smoothing need them all).
+      auto analysis = analyzer.Process(*frame->image, frame->pts_us / 1e6);
+      if (!analysis.ok()) return analysis.status().WithContext(input);
+      if (!analysis->found) {
+        ++local.no_face;
+        continue;
+      }
+      if (i % std::max(1, options.every) != 0) continue;
+      samples.push_back({analysis->aligned.clone(), analysis->smoothed.labels.clone(),
+                         input + "#" + std::to_string(i)});
+    }
+    bar.Finish();
+  }
+  if (report) *report = local;
+  if (samples.empty())
+    return NotFound("no face found in " + std::to_string(local.frames) +
+                    " frame(s) of the given input; use footage with one clearly visible, mostly frontal face");
+  SMILE_LOG(kInfo) << "extracted " << samples.size() << " face samples from " << local.frames << " frames ("
+                   << local.no_face << " without a face)";
+  return samples;
+}
+
+}  // namespace smile::engine

@@ -1,0 +1,38 @@
+// Face samples for training and fitting: aligned face crops and their 19-class
+// label maps, extracted from a video, an image folder or photos with the engine's
+// tracker, aligner and parser.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/status.h"
+
+namespace smile::engine {
+
+struct FaceSample {
+  cv::Mat aligned;   // BGR, size x size
+  cv::Mat labels;    // CV_8U, size x size
+  std::string origin;  // "<file>#<frame>"
+};
+
+struct SampleOptions {
+  int size = 128;            // aligned side
+  int every = 1;             // keep every k-th frame of a video
+  int max_samples = 600;     // stop after this many samples
+  bool smooth = true;        // temporal mask smoothing on videos
+};
+
+struct SampleReport {
+  int64_t frames = 0;        // frames looked at
+  int64_t no_face = 0;       // frames without a usable face
+};
+
+// `inputs`: video files, image folders or single photos (anything capture::OpenSource reads).
+Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string>& inputs,
+                                                   const SampleOptions& options, SampleReport* report = nullptr);
+
+}  // namespace smile::engine

@@ -1,0 +1,63 @@
+#include "engine/head_renderer.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "models/image_tensor.h"
+
+namespace smile::engine {
+
+HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style)
+    : network_(std::move(network)), style_(std::move(style)) {
+  network_->eval();
+  noise_ = network_->generator->MakeNoise(0);
+}
+
+Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
+  if (labels.empty() || labels.type() != CV_8UC1) return InvalidArgument("HeadRenderer needs a CV_8U label map");
+  const int s = model_size();
+  cv::Mat small;
+  cv::resize(labels, small, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
+  torch::NoGradGuard no_grad;
+  auto mask = models::LabelsToOneHot(small, network_->config.num_classes);
+  auto rgb = network_->generator->forward(mask, style_, noise_);
+  cv::Mat out = models::TensorToImage(rgb);
+  if (out.size() != labels.size()) cv::resize(out, out, labels.size(), 0, 0, cv::INTER_LINEAR);
+  return out;
+}
+
+cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck) {
+  cv::Mat region(labels.size(), CV_8UC1, cv::Scalar(0));
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* l = labels.ptr<uint8_t>(y);
+    uint8_t* r = region.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      const int c = l[x];
+      const bool head = (c >= 1 && c <= 15) || (include_neck && c == 17);
+      r[x] = head ? 255 : 0;
+    }
+  }
+  return region;
+}
+
+void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region) {
+  if (cv::countNonZero(region) < 16) return;
+  cv::Mat lab_i, lab_r;
+  cv::cvtColor(image, lab_i, cv::COLOR_BGR2Lab);
+  cv::cvtColor(reference, lab_r, cv::COLOR_BGR2Lab);
+  cv::Scalar mi, si, mr, sr;
+  cv::meanStdDev(lab_i, mi, si, region);
+  cv::meanStdDev(lab_r, mr, sr, region);
+  cv::Mat f;
+  lab_i.convertTo(f, CV_32FC3);
+  std::vector<cv::Mat> ch;
+  cv::split(f, ch);
+  for (int k = 0; k < 3; ++k) {
+    const double gain = si[k] > 1e-3 ? std::clamp(sr[k] / si[k], 0.5, 2.0) : 1.0;
+    ch[k] = (ch[k] - mi[k]) * gain + mr[k];
+  }
+  cv::merge(ch, f);
+  f.convertTo(lab_i, CV_8UC3);
+  cv::cvtColor(lab_i, image, cv::COLOR_Lab2BGR);
+}
+
+}  // namespace smile::engine

@@ -1,0 +1,37 @@
+// HeadRenderer: the synthesis stage of a job. Holds a synthesis network and a FIXED
+// style matrix (computed once for the whole video) and turns each frame's aligned
+// 19-class mask into RGB; plus the region / colour tools used to blend it back.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include "core/status.h"
+#include "models/synthesis.h"
+
+namespace smile::engine {
+
+class HeadRenderer {
+ public:
+  // `style`: (1,C,D) style matrix; noise is fixed (seed 0) so a still mask gives a still image.
+  HeadRenderer(models::SynthesisNetwork network, torch::Tensor style);
+
+  // labels: CV_8U aligned mask of any size -> BGR image of the same size.
+  Result<cv::Mat> Render(const cv::Mat& labels);
+  int model_size() const { return network_->config.image_size; }
+  const torch::Tensor& style() const { return style_; }
+
+ private:
+  models::SynthesisNetwork network_;
+  torch::Tensor style_;
+  std::vector<torch::Tensor> noise_;
+};
+
+// CV_8U 255 where the label is part of the head (face parts, hair, hat, ears, earrings, neck).
+cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck = true);
+// Shifts `image`'s per-channel mean and std (Lab) inside `region` to match `reference`'s.
+void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region);
+
+}  // namespace smile::engine

@@ -1,0 +1,38 @@
+// IdentityModel: what `smile fit` produces and `smile swap/reenact/live/edit` take as
+// --identity: a synthesis network fitted to one person, that person's FIXED style
+// matrix, which classes it saw, and a default mask (a typical aligned layout).
+// Stored as a checkpoint of kind "identity".
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include "core/status.h"
+#include "models/config.h"
+#include "models/synthesis.h"
+
+namespace smile::models {
+
+inline constexpr const char* kKindIdentity = "identity";
+
+struct IdentityModelImpl : torch::nn::Module {
+  explicit IdentityModelImpl(const ModelConfig& config);
+  ModelConfig config;
+  SynthesisNetwork network{nullptr};
+  torch::Tensor style;           // (1,C,D)
+  torch::Tensor present;         // (C) 1 where the fitted footage showed the class
+  torch::Tensor default_labels;  // (S,S) uint8
+  cv::Mat DefaultLabels() const;
+};
+TORCH_MODULE(IdentityModel);
+
+Status SaveIdentityModel(const std::string& path, IdentityModel& model,
+                         const std::map<std::string, std::string>& metadata);
+// Loads and validates (kind, shapes); `metadata` receives the header metadata when given.
+Result<IdentityModel> LoadIdentityModel(const std::string& path,
+                                        std::map<std::string, std::string>* metadata = nullptr);
+
+}  // namespace smile::models

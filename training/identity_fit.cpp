@@ -1,0 +1,194 @@
+#include "training/identity_fit.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "core/image_metrics.h"
+#include "core/log.h"
+#include "core/shutdown.h"
+#include "models/image_tensor.h"
+#include "training/ema.h"
+
+namespace smile::training {
+namespace {
+
+// Subject left/right labels swap under a horizontal flip.
+torch::Tensor FlipLabelTable(int num_classes) {
+  std::vector<int64_t> t(num_classes);
+  for (int c = 0; c < num_classes; ++c) t[c] = c;
+  const int pairs[][2] = {{4, 5}, {6, 7}, {8, 9}};
+  for (auto& p : pairs)
+    if (p[1] < num_classes) std::swap(t[p[0]], t[p[1]]);
+  return torch::tensor(t, torch::kLong);
+}
+
+cv::Mat HeadRegionOf(const cv::Mat& labels) {
+  cv::Mat r = (labels >= 1) & (labels <= 15);
+  r |= (labels == 17);
+  return r;
+}
+
+struct Tensors {
+  torch::Tensor images;  // (M,3,S,S)
+  torch::Tensor labels;  // (M,S,S) long
+};
+
+Tensors ToTensors(const std::vector<FitSample>& samples, const std::vector<size_t>& idx) {
+  std::vector<torch::Tensor> im, lb;
+  for (size_t i : idx) {
+    im.push_back(models::ImageToTensor(samples[i].image));
+    lb.push_back(models::LabelsToTensor(samples[i].labels));
+  }
+  return {torch::cat(im), torch::cat(lb)};
+}
+
+}  // namespace
+
+FitOptions DefaultFitOptions() {
+  FitOptions o;
+  o.train.lambda_l1 = 10.0;
+  o.train.lambda_feat = 10.0;
+  o.train.reference_every_step = true;
+  o.train.pl_weight = 0.0;  // path length regularises the random-style space; fitting uses the encoder only
+  o.train.r1_every = 16;
+  o.train.ema_beta = 0.99;  // short runs: a slower EMA would lag far behind
+  return o;
+}
+
+torch::Tensor IdentityStyle(models::SynthesisNetwork& network, const std::vector<FitSample>& samples,
+                            torch::Tensor* present) {
+  torch::NoGradGuard no_grad;
+  network->eval();
+  const int64_t c = network->config.num_classes, d = network->config.synth_style_dim;
+  auto sum = torch::zeros({c, d});
+  auto count = torch::zeros({c});
+  const size_t step = std::max<size_t>(1, samples.size() / 64);
+  for (size_t i = 0; i < samples.size(); i += step) {
+    auto img = models::ImageToTensor(samples[i].image);
+    auto mask = models::LabelsToOneHot(samples[i].labels, static_cast<int>(c));
+    auto enc = network->encoder->forward(img, mask);
+    auto p = enc.present[0].to(torch::kFloat);
+    sum += enc.style[0] * p.unsqueeze(1);
+    count += p;
+  }
+  auto fill = network->mapping->forward(torch::zeros({1, c * d}))[0];  // mapping of the mean latent
+  auto seen = count > 0;
+  auto mean = sum / count.clamp_min(1).unsqueeze(1);
+  auto style = torch::where(seen.unsqueeze(1), mean, fill);
+  if (present) *present = seen;
+  return style.unsqueeze(0);
+}
+
+Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const models::ModelConfig& config,
+                              const FitOptions& options,
+                              const std::function<void(int64_t, const std::map<std::string, double>&, double)>&
+                                  on_progress) {
+  const int s = config.image_size;
+  for (const auto& smp : samples)
+    if (smp.image.size() != cv::Size(s, s) || smp.labels.size() != cv::Size(s, s) || smp.labels.type() != CV_8UC1)
+      return InvalidArgument("fit samples must be " + std::to_string(s) + "x" + std::to_string(s) +
+                             " BGR images with CV_8U label maps of the same size");
+  if (samples.size() < 4) return InvalidArgument("fitting needs at least 4 face samples, got " +
+                                                 std::to_string(samples.size()) + "; give a longer clip or more photos");
+  // Hold out the LAST contiguous slice (neighbouring video frames are near-duplicates).
+  const size_t n_hold = std::max<size_t>(1, static_cast<size_t>(std::lround(samples.size() * options.holdout)));
+  std::vector<size_t> train_idx, hold_idx;
+  for (size_t i = 0; i < samples.size(); ++i) (i + n_hold < samples.size() ? train_idx : hold_idx).push_back(i);
+  std::vector<FitSample> train_samples;
+  for (size_t i : train_idx) train_samples.push_back(samples[i]);
+  Tensors train = ToTensors(samples, train_idx);
+  const auto flip_table = FlipLabelTable(config.num_classes);
+
+  SynthTrainOptions topt = options.train;
+  topt.seed = options.seed;
+  SynthTrainer trainer(config, topt, torch::kCPU);
+  models::SynthesisNetwork best(config);
+  best->eval();
+
+  FitResult result;
+  result.train_samples = static_cast<int>(train_idx.size());
+  result.holdout_samples = static_cast<int>(hold_idx.size());
+  std::mt19937_64 rng(options.seed);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  double last_psnr = 0;
+
+  auto evaluate = [&](bool final_eval) {
+    auto& ema = trainer.ema();
+    auto style = IdentityStyle(ema, train_samples);
+    std::vector<double> psnr, psnr_own, ssim;
+    torch::NoGradGuard no_grad;
+    auto noise = ema->generator->MakeNoise(0);
+    for (size_t i : hold_idx) {
+      const auto& smp = samples[i];
+      auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
+      cv::Mat region = HeadRegionOf(smp.labels);
+      cv::Mat out = models::TensorToImage(ema->generator->forward(mask, style, noise));
+      psnr.push_back(Psnr(out, smp.image, region));
+      ssim.push_back(Ssim(out, smp.image, region));
+      if (final_eval) {
+        auto enc = ema->encoder->forward(models::ImageToTensor(smp.image), mask);
+        auto own = models::FillAbsentStyles(enc, style);
+        psnr_own.push_back(Psnr(models::TensorToImage(ema->generator->forward(mask, own, noise)), smp.image, region));
+      }
+    }
+    auto mean = [](const std::vector<double>& v) {
+      double t = 0;
+      int n = 0;
+      for (double x : v)
+        if (std::isfinite(x)) t += x, ++n;
+      return n ? t / n : 0.0;
+    };
+    last_psnr = mean(psnr);
+    if (last_psnr > result.best_psnr || result.iterations == 0) {
+      result.best_psnr = last_psnr;
+      result.best_ssim = mean(ssim);
+      CopyWeights(*ema, *best);
+    }
+    if (final_eval) result.best_psnr_own_style = mean(psnr_own);
+  };
+
+  for (int64_t it = 0;; ++it) {
+    if (StopRequested()) {
+      result.interrupted = true;
+      break;
+    }
+    if (options.iters > 0 && it >= options.iters) break;
+    if (options.minutes > 0 && elapsed() > options.minutes * 60) break;
+    if (options.iters <= 0 && options.minutes <= 0) break;
+    std::uniform_int_distribution<int64_t> pick(0, train.images.size(0) - 1);
+    std::vector<int64_t> ids(options.batch);
+    for (auto& v : ids) v = pick(rng);
+    auto index = torch::tensor(ids, torch::kLong);
+    auto images = train.images.index_select(0, index);
+    auto labels = train.labels.index_select(0, index);
+    if (rng() % 2) {  // flip the whole batch: image mirrored, subject left/right swapped
+      images = images.flip({3});
+      labels = flip_table.index({labels.flip({2})});
+    }
+    auto masks = torch::nn::functional::one_hot(labels, config.num_classes).permute({0, 3, 1, 2}).to(torch::kFloat);
+    auto losses = trainer.Step({images, masks});
+    result.iterations = it + 1;
+    if ((it + 1) % options.eval_every == 0) evaluate(false);
+    if (on_progress) on_progress(it + 1, losses, last_psnr);
+  }
+  if (result.iterations == 0) return InvalidArgument("no fitting iteration ran: give --minutes or --iters > 0");
+  evaluate(false);
+  // Final figures for the kept (best) weights.
+  CopyWeights(*best, *trainer.ema());
+  evaluate(true);
+  result.seconds = elapsed();
+  result.network = best;
+  result.style = IdentityStyle(best, train_samples, &result.style_present);
+  // Default mask: the training crop whose one-hot mask is closest to the mean mask.
+  {
+    auto onehot = torch::nn::functional::one_hot(train.labels, config.num_classes).to(torch::kFloat);
+    auto mean = onehot.mean(0, true);
+    auto dist = (onehot - mean).pow(2).sum({1, 2, 3});
+    result.default_labels = train_samples[dist.argmin().item<int64_t>()].labels.clone();
+  }
+  return result;
+}
+
+}  // namespace smile::training

@@ -1,0 +1,65 @@
+// Per-identity fitting: trains the synthesis stage on one person's aligned face
+// crops and masks (SMILE_SPEC "Data we have": a small network learns one person
+// from their own clip in minutes on a CPU). Holds out a slice for evaluation,
+// reports the held-out PSNR inside the head region as it improves, keeps the best
+// EMA weights, and computes the identity's fixed style matrix.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include "core/status.h"
+#include "models/config.h"
+#include "models/synthesis.h"
+#include "training/synth_trainer.h"
+
+namespace smile::training {
+
+struct FitSample {
+  cv::Mat image;   // BGR, config.image_size square
+  cv::Mat labels;  // CV_8U class ids, same size
+};
+
+struct FitOptions {
+  double minutes = 20;        // wall-clock budget (0: only --iters)
+  int64_t iters = 0;          // iteration budget (0: only minutes)
+  int batch = 8;
+  double holdout = 0.1;       // fraction of samples held out (every k-th)
+  int eval_every = 50;        // iterations between held-out evaluations
+  uint64_t seed = 0;
+  SynthTrainOptions train;    // losses / optimiser (fit defaults set by DefaultFitOptions)
+};
+
+FitOptions DefaultFitOptions();
+
+struct FitResult {
+  models::SynthesisNetwork network{nullptr};  // best EMA weights (held-out PSNR)
+  torch::Tensor style;                         // (1,C,D) identity style matrix
+  torch::Tensor style_present;                 // (C) bool: classes seen in the training crops
+  cv::Mat default_labels;                      // the training crop whose mask is closest to the mean
+  int64_t iterations = 0;
+  double seconds = 0;
+  double best_psnr = 0;                        // held-out, head region, identity style matrix
+  double best_psnr_own_style = 0;              // held-out, each frame's own encoded style
+  double best_ssim = 0;
+  int train_samples = 0, holdout_samples = 0;
+  bool interrupted = false;
+};
+
+// Trains until the budget is spent or a stop is requested (the best model so far is kept).
+// `on_progress(iteration, losses, held_out_psnr)` is called after every iteration.
+Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const models::ModelConfig& config,
+                              const FitOptions& options,
+                              const std::function<void(int64_t, const std::map<std::string, double>&, double)>&
+                                  on_progress = nullptr);
+
+// Mean of the encoded styles over `samples` (present classes only); classes never present
+// come from the mean of the mapping network.
+torch::Tensor IdentityStyle(models::SynthesisNetwork& network, const std::vector<FitSample>& samples,
+                            torch::Tensor* present = nullptr);
+
+}  // namespace smile::training
