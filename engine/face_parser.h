@@ -18,7 +18,8 @@ namespace smile::engine {
 
 struct ParseResult {
   cv::Mat labels;               // CV_8U, aligned size, values 0..18
-  std::vector<cv::Mat> probs;   // empty, or kNumLabels CV_32F planes (sum 1 per pixel), aligned size
+  std::vector<cv::Mat> probs;   // empty, or kNumLabels CV_32F planes (sum 1 per pixel), aligned size;
+                                // an empty plane means 0 everywhere (a class the parser never produces)
   bool has_eyeglasses = false;  // evidence found (GeometricParser) or eye_g pixels present
 };
 

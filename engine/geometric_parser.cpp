@@ -128,9 +128,10 @@ cv::Mat Lookup(const cv::Mat& idx, const std::vector<float>& h) {
 }
 
 void Normalize(std::vector<cv::Mat>& planes) {
-  cv::Mat sum = cv::Mat::zeros(planes[0].size(), CV_32F);
+  cv::Mat sum;
   for (const auto& p : planes)
-    if (!p.empty()) sum += p;
+    if (!p.empty()) sum = sum.empty() ? p.clone() : sum + p;
+  if (sum.empty()) return;
   sum = cv::max(sum, 1e-12);
   for (auto& p : planes)
     if (!p.empty()) cv::divide(p, sum, p);
@@ -388,8 +389,8 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   cv::Mat face_full;
   cv::resize(faceb, face_full, full);
   for (int c = 0; c < kNumLabels; ++c) {
-    if (r.probs[c].empty()) r.probs[c] = cv::Mat::zeros(full, CV_32F);
-    if (parts[c].empty()) r.probs[c] = r.probs[c].mul(scale_rest);
+    if (r.probs[c].empty()) r.probs[c] = parts[c];  // stays empty (all zero) for classes never drawn
+    else if (parts[c].empty()) r.probs[c] = r.probs[c].mul(scale_rest);
     else r.probs[c] = r.probs[c].mul(scale_rest) + parts[c];
   }
 
@@ -410,7 +411,7 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
       // Eyes stay on top of the glasses (as in CelebAMask-HQ).
       cv::Mat keep = 1 - cv::min(gl, 1.0);
       for (int c = 0; c < kNumLabels; ++c)
-        if (c != kLEye && c != kREye) r.probs[c] = r.probs[c].mul(keep);
+        if (c != kLEye && c != kREye && !r.probs[c].empty()) r.probs[c] = r.probs[c].mul(keep);
       r.probs[kEyeG] = gl.mul(1 - cv::min(parts[kLEye] + parts[kREye], 1.0));
     }
   }

@@ -43,28 +43,35 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv:
   cv::Mat sum = cv::Mat::zeros(size, CV_32F);
   for (size_t c = 0; c < probs.size(); ++c) {
     const double a = IsLandmarkClass(static_cast<int>(c)) ? o_.alpha_parts : o_.alpha_evidence;
-    cv::addWeighted(probs[c], a, state_[c], 1 - a, 0, state_[c]);
+    if (probs[c].empty() && state_[c].empty()) continue;  // a class absent so far (empty = zero)
+    if (probs[c].empty()) state_[c] *= (1 - a);
+    else if (state_[c].empty() || a >= 1.0) state_[c] = probs[c] * a;
+    else cv::addWeighted(probs[c], a, state_[c], 1 - a, 0, state_[c]);
     sum += state_[c];
   }
   sum = cv::max(sum, 1e-12);
-  for (auto& s : state_) cv::divide(s, sum, s);
+  for (auto& s : state_)
+    if (!s.empty()) cv::divide(s, sum, s);
   // Argmax with hysteresis against the previous labels.
   cv::Mat labels(size, CV_8U);
   const int n = static_cast<int>(state_.size());
   std::vector<const float*> rows(n);
+  static const float kZeros[1] = {0.f};
+  std::vector<int> stride(n);
+  for (int c = 0; c < n; ++c) stride[c] = state_[c].empty() ? 0 : 1;
   for (int y = 0; y < size.height; ++y) {
-    for (int c = 0; c < n; ++c) rows[c] = state_[c].ptr<float>(y);
+    for (int c = 0; c < n; ++c) rows[c] = stride[c] ? state_[c].ptr<float>(y) : kZeros;
     const uint8_t* prev = labels_.ptr<uint8_t>(y);
     uint8_t* out = labels.ptr<uint8_t>(y);
     for (int x = 0; x < size.width; ++x) {
       int best = 0;
       float bv = -1;
       for (int c = 0; c < n; ++c)
-        if (rows[c][x] > bv) bv = rows[c][x], best = c;
+        if (stride[c] && rows[c][x] > bv) bv = rows[c][x], best = c;
       const int p = prev[x];
       // Landmark classes switch at once (they are not smoothed); others need the margin.
       const bool keep = best != p && !IsLandmarkClass(best) && !IsLandmarkClass(p) &&
-                        rows[best][x] < rows[p][x] + o_.hysteresis;
+                        rows[best][x * stride[best]] < rows[p][x * stride[p]] + o_.hysteresis;
       out[x] = static_cast<uint8_t>(keep ? p : best);
     }
   }
@@ -73,7 +80,8 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv:
   r.labels = labels.clone();
   r.probs = state_;
   r.has_eyeglasses = cur.has_eyeglasses;
-  for (auto& p : r.probs) p = p.clone();
+  for (auto& p : r.probs)
+    if (!p.empty()) p = p.clone();
   return r;
 }
 
