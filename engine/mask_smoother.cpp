@@ -22,10 +22,10 @@ void MaskSmoother::Reset() {
 ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv::Matx23d* prev_to_cur) {
   std::vector<cv::Mat> probs = cur.probs.empty() ? OneHot(cur.labels) : cur.probs;
   const cv::Size size = cur.labels.size();
-  if (track_id != track_id_ || state_.size() != probs.size() || state_.empty() || state_[0].size() != size) {
+  if (track_id != track_id_ || state_.size() != probs.size() || state_.empty() || labels_.size() != size) {
     track_id_ = track_id;
     state_.clear();
-    for (auto& p : probs) state_.push_back(p.clone());
+    for (auto& p : probs) state_.push_back(p.empty() ? cv::Mat() : p.clone());
     labels_ = cur.labels.clone();
     ParseResult r = cur;
     r.probs = state_;
@@ -44,14 +44,17 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv:
   for (size_t c = 0; c < probs.size(); ++c) {
     const double a = IsLandmarkClass(static_cast<int>(c)) ? o_.alpha_parts : o_.alpha_evidence;
     if (probs[c].empty() && state_[c].empty()) continue;  // a class absent so far (empty = zero)
-    if (probs[c].empty()) state_[c] *= (1 - a);
-    else if (state_[c].empty() || a >= 1.0) state_[c] = probs[c] * a;
-    else cv::addWeighted(probs[c], a, state_[c], 1 - a, 0, state_[c]);
+    // New buffers every frame, so the planes handed out earlier stay valid without copies.
+    cv::Mat next;
+    if (probs[c].empty()) next = state_[c] * (1 - a);
+    else if (state_[c].empty() || a >= 1.0) next = probs[c] * a;
+    else cv::addWeighted(probs[c], a, state_[c], 1 - a, 0, next);
+    state_[c] = next;
     sum += state_[c];
   }
   sum = cv::max(sum, 1e-12);
   for (auto& s : state_)
-    if (!s.empty()) cv::divide(s, sum, s);
+    if (!s.empty()) cv::divide(s, sum, s);  // in place on this frame's own buffers
   // Argmax with hysteresis against the previous labels.
   cv::Mat labels(size, CV_8U);
   const int n = static_cast<int>(state_.size());
@@ -80,8 +83,7 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv:
   r.labels = labels.clone();
   r.probs = state_;
   r.has_eyeglasses = cur.has_eyeglasses;
-  for (auto& p : r.probs)
-    if (!p.empty()) p = p.clone();
+  // r.probs shares this frame's state buffers; the next Update allocates new ones.
   return r;
 }
 
