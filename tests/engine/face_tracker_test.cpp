@@ -98,7 +98,9 @@ TEST(FaceTrackerMedia, SeveralFacesGetStableIdsAndTheChosenOneIsFollowed) {
   auto a = ReadFrames("d3.mp4", 12), b = ReadFrames("d10.mp4", 12);
   ASSERT_EQ(a.size(), 12u);
   ASSERT_EQ(b.size(), 12u);
-  const cv::Mat ref_photo = b[0].clone();
+  const auto later = ReadFrames("d10.mp4", 2, 200);  // frames 0 and 200: the reference is another frame
+  ASSERT_EQ(later.size(), 2u);
+  const cv::Mat ref_photo = later[1].clone();
   for (FaceChoice choice : {FaceChoice::kLargest, FaceChoice::kIndex, FaceChoice::kReference}) {
     TrackerOptions o;
     o.choice = choice;
@@ -118,6 +120,11 @@ TEST(FaceTrackerMedia, SeveralFacesGetStableIdsAndTheChosenOneIsFollowed) {
       ASSERT_NE(r.main_face(), nullptr);
       main_ids.insert(r.main_face()->id);
       EXPECT_GT(r.main_face()->box.x, small.cols - 20) << "the right face (larger, index 1, the reference) is chosen";
+      if (choice == FaceChoice::kReference && i == 0) {
+        const auto& other = r.faces[r.main == 0 ? 1 : 0];
+        std::printf("reference similarity: same person %.3f, other %.3f\n", r.main_face()->similarity, other.similarity);
+        EXPECT_GT(r.main_face()->similarity, other.similarity + 0.02);
+      }
     }
     EXPECT_EQ(main_ids.size(), 1u);
   }

@@ -127,3 +127,34 @@ TEST(GeometricParserMedia, BeatsTheCrudeBaselineOnCelebAMask) {
 
 }  // namespace
 }  // namespace smile::engine
+
+namespace smile::engine {
+namespace {
+// The eyeglasses evidence of the 32 CelebA-HQ photos (one wears thin rimless glasses):
+// glasses must not be drawn on faces without them (few false positives).
+TEST(GeometricParserSlow, EyeglassesAreRarelyDrawnOnCelebAHQ) {
+  if (!std::filesystem::exists(Media("celebahq"))) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR;
+  AnalyzerOptions o;
+  o.smooth = false;
+  auto analyzer = FaceAnalyzer::Create(o);
+  ASSERT_TRUE(analyzer.ok());
+  int with_glasses = 0, faces = 0;
+  for (const auto& e : std::filesystem::directory_iterator(Media("celebahq"))) {
+    const cv::Mat img = cv::imread(e.path().string());
+    analyzer->Reset();
+    auto r = analyzer->Process(img, 0);
+    ASSERT_TRUE(r.ok());
+    if (!r->found) {
+      std::printf("%s no face\n", e.path().filename().c_str());
+      continue;
+    }
+    ++faces;
+    with_glasses += r->parse.has_eyeglasses;
+    std::printf("%s eyeglasses score %.2f%s\n", e.path().filename().c_str(),
+                GeometricParser::EyeglassesScore(r->aligned, r->aligned_landmarks), r->parse.has_eyeglasses ? " GLASSES" : "");
+  }
+  EXPECT_GE(faces, 30);
+  EXPECT_LE(with_glasses, 2);
+}
+}  // namespace
+}  // namespace smile::engine
