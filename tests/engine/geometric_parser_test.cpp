@@ -84,6 +84,18 @@ TEST(GeometricParser, ParsesASyntheticFaceAndRejectsBadInput) {
   cv::Mat gray;
   cv::cvtColor(img, gray, cv::COLOR_BGR2GRAY);
   EXPECT_TRUE(parser.Parse(gray, SyntheticFace()).ok()) << "grayscale input";
+  EXPECT_FALSE(r->has_eyeglasses);
+  // Dark frames around the eyes and over the bridge: eyeglasses, with the eyes kept on top.
+  cv::Mat glasses = img.clone();
+  for (int cx : {96, 160}) cv::rectangle(glasses, cv::Rect(cx - 24, 106, 48, 34), cv::Scalar(20, 20, 20), 3);
+  cv::line(glasses, cv::Point(118, 114), cv::Point(138, 114), cv::Scalar(20, 20, 20), 3);
+  auto g = parser.Parse(glasses, SyntheticFace());
+  ASSERT_TRUE(g.ok());
+  std::printf("eyeglasses score plain %.2f, with frames %.2f\n", GeometricParser::EyeglassesScore(img, SyntheticFace()),
+              GeometricParser::EyeglassesScore(glasses, SyntheticFace()));
+  EXPECT_TRUE(g->has_eyeglasses);
+  EXPECT_GT(CountLabels(g->labels, {kEyeG}), 500);
+  EXPECT_EQ(g->labels.at<uint8_t>(122, 160), kLEye);
   EXPECT_FALSE(parser.Parse(cv::Mat(), SyntheticFace()).ok());
   EXPECT_FALSE(parser.Parse(img, Landmarks(5)).ok());
 }
