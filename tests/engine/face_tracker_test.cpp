@@ -107,7 +107,9 @@ TEST(FaceTrackerMedia, SeveralFacesGetStableIdsAndTheChosenOneIsFollowed) {
     o.choice_index = 1;
     auto t = FaceTracker::Create(o);
     ASSERT_TRUE(t.ok());
-    if (choice == FaceChoice::kReference) ASSERT_TRUE(t->SetReference(ref_photo).ok());
+    if (choice == FaceChoice::kReference) {
+      ASSERT_TRUE(t->SetReference(ref_photo).ok());
+    }
     std::set<int> main_ids;
     for (size_t i = 0; i < a.size(); ++i) {
       cv::Mat small, frame;
@@ -144,7 +146,9 @@ TEST(FaceTrackerMedia, FaceLeavingAndReenteringIsFoundAgainAndGrayFramesWork) {
     auto r = t->Update(f, i / 30.0);
     const bool found = r.main_face() != nullptr && r.main_face()->detected;
     (i < 8 ? found_before : i < 14 ? found_gap : found_after) += found;
-    if (i >= 8 + t->options().max_missed + 1 && i < 14) EXPECT_TRUE(r.faces.empty()) << "track dropped, frame " << i;
+    if (static_cast<int>(i) >= 8 + t->options().max_missed + 1 && i < 14) {
+      EXPECT_TRUE(r.faces.empty()) << "track dropped, frame " << i;
+    }
   }
   EXPECT_EQ(found_before, 8);
   EXPECT_EQ(found_gap, 0);

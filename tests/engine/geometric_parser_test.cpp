@@ -170,3 +170,20 @@ TEST(GeometricParserSlow, EyeglassesAreRarelyDrawnOnCelebAHQ) {
 }
 }  // namespace
 }  // namespace smile::engine
+
+namespace smile::engine {
+namespace {
+// lp_d8 wears dark-rimmed glasses (and tilts the head: found by the laxer detector pass).
+TEST(GeometricParserMedia, FindsDarkRimmedEyeglasses) {
+  if (!std::filesystem::exists(Media("faces/lp_d8.jpg"))) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR;
+  auto analyzer = FaceAnalyzer::Create(AnalyzerOptions{});
+  ASSERT_TRUE(analyzer.ok());
+  auto r = analyzer->Process(cv::imread(Media("faces/lp_d8.jpg")), 0);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->found);
+  EXPECT_TRUE(r->parse.has_eyeglasses);
+  EXPECT_GT(CountLabels(r->parse.labels, {kEyeG}), 300);
+  EXPECT_GT(CountLabels(r->parse.labels, {kLEye}), 20) << "eyes stay on top of the glasses";
+}
+}  // namespace
+}  // namespace smile::engine
