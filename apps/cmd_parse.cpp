@@ -32,7 +32,7 @@ bool IsImagePath(const std::string& p) {
 }
 
 std::string Num(int64_t i) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof(buf), "%06lld", static_cast<long long>(i));
   return buf;
 }
@@ -89,7 +89,7 @@ Status RunParse(const std::vector<std::string>& raw_args) {
   int64_t total = 1;
   double fps = 30;
   if (is_image) {
-    still = cv::imread(input, cv::IMREAD_UNCHANGED);
+    still = cv::imread(input, cv::IMREAD_COLOR);
     if (still.empty()) return Corrupt("cannot decode image '" + input + "'; is it a valid image file?");
   } else {
     if (!cap.open(input)) return Unsupported("cannot open video '" + input + "'; is it a video file OpenCV/FFmpeg reads?");
@@ -176,7 +176,9 @@ Status RunParse(const std::vector<std::string>& raw_args) {
   }
   std::fputs(s.str().c_str(), stdout);
   std::ofstream((fs::path(out) / "summary.txt").string()) << "input " << input << "\n" << s.str();
-  if (det.main_found == 0) SMILE_LOG(kWarn) << "no face was found in '" << input << "'";
+  if (det.main_found == 0) {
+    SMILE_LOG(kWarn) << "no face was found in '" << input << "'";
+  }
   return Status::Ok();
 }
 

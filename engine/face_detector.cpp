@@ -60,7 +60,8 @@ double FaceDetector::SmallFaceScale(cv::Size frame) const {
   return 80.0 / std::max(1, o_.min_face_px);
 }
 
-std::vector<Detection> FaceDetector::DetectScaled(const cv::Mat& gray, double scale, cv::Point offset) const {
+std::vector<Detection> FaceDetector::DetectScaled(const cv::Mat& gray, double scale, cv::Point offset,
+                                                 double threshold) const {
   cv::Mat img;
   if (std::fabs(scale - 1.0) < 1e-3) img = gray;
   else cv::resize(gray, img, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
@@ -70,7 +71,7 @@ std::vector<Detection> FaceDetector::DetectScaled(const cv::Mat& gray, double sc
   std::vector<dlib::rect_detection> dets;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->det(dimg, dets, o_.threshold);
+    impl_->det(dimg, dets, threshold);
   }
   std::vector<Detection> out;
   for (const auto& d : dets) {
@@ -88,9 +89,13 @@ std::vector<Detection> FaceDetector::Detect(const cv::Mat& frame) const {
   if (frame.empty()) return {};
   const cv::Mat gray = ToGray(frame);
   const double s1 = FullFrameScale(gray.size());
-  auto dets = DetectScaled(gray, s1, cv::Point(0, 0));
+  auto dets = DetectScaled(gray, s1, cv::Point(0, 0), o_.threshold);
   const double s2 = SmallFaceScale(gray.size());
-  if (dets.empty() && s2 > s1 * 1.25) dets = DetectScaled(gray, s2, cv::Point(0, 0));  // small faces
+  if (dets.empty() && s2 > s1 * 1.25) dets = DetectScaled(gray, s2, cv::Point(0, 0), o_.threshold);  // small faces
+  if (dets.empty() && o_.retry_threshold < o_.threshold) {
+    // Hard faces (glasses, tilted heads) score just under the default margin: one laxer try.
+    dets = DetectScaled(gray, s1, cv::Point(0, 0), o_.retry_threshold);
+  }
   return dets;
 }
 
@@ -101,7 +106,7 @@ std::vector<Detection> FaceDetector::DetectInRoi(const cv::Mat& frame, const cv:
   if (roi.width < 16 || roi.height < 16) return {};
   const cv::Mat gray = ToGray(frame(roi));
   const double scale = std::clamp(o_.roi_face_px / std::max(1.0, face_size), 0.1, 4.0);
-  return DetectScaled(gray, scale, roi.tl());
+  return DetectScaled(gray, scale, roi.tl(), o_.threshold);
 }
 
 }  // namespace smile::engine

@@ -25,6 +25,7 @@ struct DetectorOptions {
   int min_face_px = 50;       // when that finds nothing, it is searched again scaled so a face this small is found
   double threshold = 0.0;     // dlib adjust_threshold; higher = fewer false positives
   double roi_face_px = 110;   // ROI search: the region is scaled so the expected face has this size
+  double retry_threshold = -0.4;  // full-frame search finding nothing: one more pass this lax
 };
 
 class FaceDetector {
@@ -44,7 +45,7 @@ class FaceDetector {
   const DetectorOptions& options() const { return o_; }
 
  private:
-  std::vector<Detection> DetectScaled(const cv::Mat& gray, double scale, cv::Point offset) const;
+  std::vector<Detection> DetectScaled(const cv::Mat& gray, double scale, cv::Point offset, double threshold) const;
   DetectorOptions o_;
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -128,9 +128,10 @@ cv::Mat Lookup(const cv::Mat& idx, const std::vector<float>& h) {
 }
 
 void Normalize(std::vector<cv::Mat>& planes) {
-  cv::Mat sum = cv::Mat::zeros(planes[0].size(), CV_32F);
+  cv::Mat sum;
   for (const auto& p : planes)
-    if (!p.empty()) sum += p;
+    if (!p.empty()) sum = sum.empty() ? p.clone() : sum + p;
+  if (sum.empty()) return;
   sum = cv::max(sum, 1e-12);
   for (auto& p : planes)
     if (!p.empty()) cv::divide(p, sum, p);
@@ -215,19 +216,26 @@ double GeometricParser::EyeglassesScore(const cv::Mat& gray_in, const Landmarks&
   cv::Sobel(gray, gx, CV_32F, 1, 0);
   cv::Sobel(gray, gy, CV_32F, 0, 1);
   cv::magnitude(gx, gy, mag);
-  const double iod = std::max(2.0, InterOcular(p));
+  const float iod = static_cast<float>(std::max(2.0, InterOcular(p)));
   auto mean_in = [&](const cv::Rect2f& r, const cv::Mat& src) {
     cv::Rect ri = cv::Rect(r) & cv::Rect(0, 0, src.cols, src.rows);
     return ri.area() > 0 ? cv::mean(src(ri))[0] : 0.0;
   };
-  // Bridge: between the inner eye corners at the eye level; glasses put a horizontal bar there.
-  const float x0 = p[39].x + 0.1f * static_cast<float>(iod), x1 = p[42].x - 0.1f * static_cast<float>(iod);
-  const float yb = 0.5f * (p[39].y + p[42].y) - 0.1f * static_cast<float>(iod);
-  const cv::Rect2f bridge(x0, yb - 0.15f * static_cast<float>(iod), std::max(1.f, x1 - x0), 0.3f * static_cast<float>(iod));
-  // Below the eyes: lower rims; compared with the cheeks further down.
-  const cv::Rect2f cheek(p[41].x, p[29].y, std::max(1.f, p[46].x - p[41].x), 0.2f * static_cast<float>(iod));
-  const double b = mean_in(bridge, cv::abs(gy)), c = mean_in(cheek, mag);
-  return b / std::max(4.0, c);
+  // A frame crosses the nose bridge between the inner eye corners, and its lower rims run
+  // under the eyes; both give horizontal edges where a bare face is smooth. Compared with
+  // the edge energy of the cheeks.
+  const float x0 = p[39].x + 0.1f * iod, x1 = p[42].x - 0.1f * iod;
+  const float yb = 0.5f * (p[39].y + p[42].y) - 0.1f * iod;
+  const cv::Rect2f bridge(x0, yb - 0.15f * iod, std::max(1.f, x1 - x0), 0.3f * iod);
+  const float rim_y = std::max(p[40].y, p[47].y) + 0.2f * iod;
+  const cv::Rect2f rim_r(p[36].x, rim_y, std::max(1.f, p[39].x - p[36].x), 0.25f * iod);
+  const cv::Rect2f rim_l(p[42].x, rim_y, std::max(1.f, p[45].x - p[42].x), 0.25f * iod);
+  const cv::Rect2f cheek_r(p[36].x, p[30].y, std::max(1.f, p[31].x - p[36].x - 0.1f * iod), 0.2f * iod);
+  const cv::Rect2f cheek_l(p[35].x + 0.1f * iod, p[30].y, std::max(1.f, p[45].x - p[35].x - 0.1f * iod), 0.2f * iod);
+  const cv::Mat agy = cv::abs(gy);
+  const double b = mean_in(bridge, agy), r = 0.5 * (mean_in(rim_r, agy) + mean_in(rim_l, agy));
+  const double c = std::max(4.0, 0.5 * (mean_in(cheek_r, mag) + mean_in(cheek_l, mag)));
+  return std::min(b, r) / c;  // both must show a frame
 }
 
 Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Landmarks& pts) {
@@ -388,8 +396,8 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   cv::Mat face_full;
   cv::resize(faceb, face_full, full);
   for (int c = 0; c < kNumLabels; ++c) {
-    if (r.probs[c].empty()) r.probs[c] = cv::Mat::zeros(full, CV_32F);
-    if (parts[c].empty()) r.probs[c] = r.probs[c].mul(scale_rest);
+    if (r.probs[c].empty()) r.probs[c] = parts[c];  // stays empty (all zero) for classes never drawn
+    else if (parts[c].empty()) r.probs[c] = r.probs[c].mul(scale_rest);
     else r.probs[c] = r.probs[c].mul(scale_rest) + parts[c];
   }
 
@@ -410,7 +418,7 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
       // Eyes stay on top of the glasses (as in CelebAMask-HQ).
       cv::Mat keep = 1 - cv::min(gl, 1.0);
       for (int c = 0; c < kNumLabels; ++c)
-        if (c != kLEye && c != kREye) r.probs[c] = r.probs[c].mul(keep);
+        if (c != kLEye && c != kREye && !r.probs[c].empty()) r.probs[c] = r.probs[c].mul(keep);
       r.probs[kEyeG] = gl.mul(1 - cv::min(parts[kLEye] + parts[kREye], 1.0));
     }
   }

@@ -22,10 +22,10 @@ void MaskSmoother::Reset() {
 ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv::Matx23d* prev_to_cur) {
   std::vector<cv::Mat> probs = cur.probs.empty() ? OneHot(cur.labels) : cur.probs;
   const cv::Size size = cur.labels.size();
-  if (track_id != track_id_ || state_.size() != probs.size() || state_.empty() || state_[0].size() != size) {
+  if (track_id != track_id_ || state_.size() != probs.size() || state_.empty() || labels_.size() != size) {
     track_id_ = track_id;
     state_.clear();
-    for (auto& p : probs) state_.push_back(p.clone());
+    for (auto& p : probs) state_.push_back(p.empty() ? cv::Mat() : p.clone());
     labels_ = cur.labels.clone();
     ParseResult r = cur;
     r.probs = state_;
@@ -43,28 +43,38 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv:
   cv::Mat sum = cv::Mat::zeros(size, CV_32F);
   for (size_t c = 0; c < probs.size(); ++c) {
     const double a = IsLandmarkClass(static_cast<int>(c)) ? o_.alpha_parts : o_.alpha_evidence;
-    cv::addWeighted(probs[c], a, state_[c], 1 - a, 0, state_[c]);
+    if (probs[c].empty() && state_[c].empty()) continue;  // a class absent so far (empty = zero)
+    // New buffers every frame, so the planes handed out earlier stay valid without copies.
+    cv::Mat next;
+    if (probs[c].empty()) next = state_[c] * (1 - a);
+    else if (state_[c].empty() || a >= 1.0) next = probs[c] * a;
+    else cv::addWeighted(probs[c], a, state_[c], 1 - a, 0, next);
+    state_[c] = next;
     sum += state_[c];
   }
   sum = cv::max(sum, 1e-12);
-  for (auto& s : state_) cv::divide(s, sum, s);
+  for (auto& s : state_)
+    if (!s.empty()) cv::divide(s, sum, s);  // in place on this frame's own buffers
   // Argmax with hysteresis against the previous labels.
   cv::Mat labels(size, CV_8U);
   const int n = static_cast<int>(state_.size());
   std::vector<const float*> rows(n);
+  static const float kZeros[1] = {0.f};
+  std::vector<int> stride(n);
+  for (int c = 0; c < n; ++c) stride[c] = state_[c].empty() ? 0 : 1;
   for (int y = 0; y < size.height; ++y) {
-    for (int c = 0; c < n; ++c) rows[c] = state_[c].ptr<float>(y);
+    for (int c = 0; c < n; ++c) rows[c] = stride[c] ? state_[c].ptr<float>(y) : kZeros;
     const uint8_t* prev = labels_.ptr<uint8_t>(y);
     uint8_t* out = labels.ptr<uint8_t>(y);
     for (int x = 0; x < size.width; ++x) {
       int best = 0;
       float bv = -1;
       for (int c = 0; c < n; ++c)
-        if (rows[c][x] > bv) bv = rows[c][x], best = c;
+        if (stride[c] && rows[c][x] > bv) bv = rows[c][x], best = c;
       const int p = prev[x];
       // Landmark classes switch at once (they are not smoothed); others need the margin.
       const bool keep = best != p && !IsLandmarkClass(best) && !IsLandmarkClass(p) &&
-                        rows[best][x] < rows[p][x] + o_.hysteresis;
+                        rows[best][x * stride[best]] < rows[p][x * stride[p]] + o_.hysteresis;
       out[x] = static_cast<uint8_t>(keep ? p : best);
     }
   }
@@ -73,7 +83,7 @@ ParseResult MaskSmoother::Update(const ParseResult& cur, int track_id, const cv:
   r.labels = labels.clone();
   r.probs = state_;
   r.has_eyeglasses = cur.has_eyeglasses;
-  for (auto& p : r.probs) p = p.clone();
+  // r.probs shares this frame's state buffers; the next Update allocates new ones.
   return r;
 }
 

@@ -98,14 +98,18 @@ TEST(FaceTrackerMedia, SeveralFacesGetStableIdsAndTheChosenOneIsFollowed) {
   auto a = ReadFrames("d3.mp4", 12), b = ReadFrames("d10.mp4", 12);
   ASSERT_EQ(a.size(), 12u);
   ASSERT_EQ(b.size(), 12u);
-  const cv::Mat ref_photo = b[0].clone();
+  const auto later = ReadFrames("d10.mp4", 2, 200);  // frames 0 and 200: the reference is another frame
+  ASSERT_EQ(later.size(), 2u);
+  const cv::Mat ref_photo = later[1].clone();
   for (FaceChoice choice : {FaceChoice::kLargest, FaceChoice::kIndex, FaceChoice::kReference}) {
     TrackerOptions o;
     o.choice = choice;
     o.choice_index = 1;
     auto t = FaceTracker::Create(o);
     ASSERT_TRUE(t.ok());
-    if (choice == FaceChoice::kReference) ASSERT_TRUE(t->SetReference(ref_photo).ok());
+    if (choice == FaceChoice::kReference) {
+      ASSERT_TRUE(t->SetReference(ref_photo).ok());
+    }
     std::set<int> main_ids;
     for (size_t i = 0; i < a.size(); ++i) {
       cv::Mat small, frame;
@@ -118,6 +122,11 @@ TEST(FaceTrackerMedia, SeveralFacesGetStableIdsAndTheChosenOneIsFollowed) {
       ASSERT_NE(r.main_face(), nullptr);
       main_ids.insert(r.main_face()->id);
       EXPECT_GT(r.main_face()->box.x, small.cols - 20) << "the right face (larger, index 1, the reference) is chosen";
+      if (choice == FaceChoice::kReference && i == 0) {
+        const auto& other = r.faces[r.main == 0 ? 1 : 0];
+        std::printf("reference similarity: same person %.3f, other %.3f\n", r.main_face()->similarity, other.similarity);
+        EXPECT_GT(r.main_face()->similarity, other.similarity + 0.02);
+      }
     }
     EXPECT_EQ(main_ids.size(), 1u);
   }
@@ -137,7 +146,9 @@ TEST(FaceTrackerMedia, FaceLeavingAndReenteringIsFoundAgainAndGrayFramesWork) {
     auto r = t->Update(f, i / 30.0);
     const bool found = r.main_face() != nullptr && r.main_face()->detected;
     (i < 8 ? found_before : i < 14 ? found_gap : found_after) += found;
-    if (i >= 8 + t->options().max_missed + 1 && i < 14) EXPECT_TRUE(r.faces.empty()) << "track dropped, frame " << i;
+    if (static_cast<int>(i) >= 8 + t->options().max_missed + 1 && i < 14) {
+      EXPECT_TRUE(r.faces.empty()) << "track dropped, frame " << i;
+    }
   }
   EXPECT_EQ(found_before, 8);
   EXPECT_EQ(found_gap, 0);

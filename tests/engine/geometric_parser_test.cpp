@@ -74,7 +74,9 @@ TEST(GeometricParser, ParsesASyntheticFaceAndRejectsBadInput) {
   EXPECT_EQ(r->labels.at<uint8_t>(20, 128), kHair);
   EXPECT_EQ(r->labels.at<uint8_t>(200, 10), kBackground);
   cv::Mat sum = cv::Mat::zeros(256, 256, CV_32F);
-  for (const auto& p : r->probs) sum += p;
+  for (const auto& p : r->probs)
+    if (!p.empty()) sum += p;  // empty = a class never produced
+  EXPECT_TRUE(r->probs[kHat].empty());
   double lo, hi;
   cv::minMaxLoc(sum, &lo, &hi);
   EXPECT_NEAR(lo, 1.0, 1e-3);
@@ -82,6 +84,18 @@ TEST(GeometricParser, ParsesASyntheticFaceAndRejectsBadInput) {
   cv::Mat gray;
   cv::cvtColor(img, gray, cv::COLOR_BGR2GRAY);
   EXPECT_TRUE(parser.Parse(gray, SyntheticFace()).ok()) << "grayscale input";
+  EXPECT_FALSE(r->has_eyeglasses);
+  // Dark frames around the eyes and over the bridge: eyeglasses, with the eyes kept on top.
+  cv::Mat glasses = img.clone();
+  for (int cx : {96, 160}) cv::rectangle(glasses, cv::Rect(cx - 24, 106, 48, 34), cv::Scalar(20, 20, 20), 3);
+  cv::line(glasses, cv::Point(118, 114), cv::Point(138, 114), cv::Scalar(20, 20, 20), 3);
+  auto g = parser.Parse(glasses, SyntheticFace());
+  ASSERT_TRUE(g.ok());
+  std::printf("eyeglasses score plain %.2f, with frames %.2f\n", GeometricParser::EyeglassesScore(img, SyntheticFace()),
+              GeometricParser::EyeglassesScore(glasses, SyntheticFace()));
+  EXPECT_TRUE(g->has_eyeglasses);
+  EXPECT_GT(CountLabels(g->labels, {kEyeG}), 500);
+  EXPECT_EQ(g->labels.at<uint8_t>(122, 160), kLEye);
   EXPECT_FALSE(parser.Parse(cv::Mat(), SyntheticFace()).ok());
   EXPECT_FALSE(parser.Parse(img, Landmarks(5)).ok());
 }
@@ -123,5 +137,53 @@ TEST(GeometricParserMedia, BeatsTheCrudeBaselineOnCelebAMask) {
   EXPECT_FALSE(analyzer->ParseStill(cv::Mat(300, 300, CV_8UC3, cv::Scalar(1, 2, 3))).ok()) << "no face";
 }
 
+}  // namespace
+}  // namespace smile::engine
+
+namespace smile::engine {
+namespace {
+// The eyeglasses evidence of the 32 CelebA-HQ photos (one wears thin rimless glasses):
+// glasses must not be drawn on faces without them (few false positives).
+TEST(GeometricParserSlow, EyeglassesAreRarelyDrawnOnCelebAHQ) {
+  if (!std::filesystem::exists(Media("celebahq"))) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR;
+  AnalyzerOptions o;
+  o.smooth = false;
+  auto analyzer = FaceAnalyzer::Create(o);
+  ASSERT_TRUE(analyzer.ok());
+  int with_glasses = 0, faces = 0;
+  for (const auto& e : std::filesystem::directory_iterator(Media("celebahq"))) {
+    const cv::Mat img = cv::imread(e.path().string());
+    analyzer->Reset();
+    auto r = analyzer->Process(img, 0);
+    ASSERT_TRUE(r.ok());
+    if (!r->found) {
+      std::printf("%s no face\n", e.path().filename().c_str());
+      continue;
+    }
+    ++faces;
+    with_glasses += r->parse.has_eyeglasses;
+    std::printf("%s eyeglasses score %.2f%s\n", e.path().filename().c_str(),
+                GeometricParser::EyeglassesScore(r->aligned, r->aligned_landmarks), r->parse.has_eyeglasses ? " GLASSES" : "");
+  }
+  EXPECT_GE(faces, 30);
+  EXPECT_LE(with_glasses, 2);
+}
+}  // namespace
+}  // namespace smile::engine
+
+namespace smile::engine {
+namespace {
+// lp_d8 wears dark-rimmed glasses (and tilts the head: found by the laxer detector pass).
+TEST(GeometricParserMedia, FindsDarkRimmedEyeglasses) {
+  if (!std::filesystem::exists(Media("faces/lp_d8.jpg"))) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR;
+  auto analyzer = FaceAnalyzer::Create(AnalyzerOptions{});
+  ASSERT_TRUE(analyzer.ok());
+  auto r = analyzer->Process(cv::imread(Media("faces/lp_d8.jpg")), 0);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->found);
+  EXPECT_TRUE(r->parse.has_eyeglasses);
+  EXPECT_GT(CountLabels(r->parse.labels, {kEyeG}), 300);
+  EXPECT_GT(CountLabels(r->parse.labels, {kLEye}), 20) << "eyes stay on top of the glasses";
+}
 }  // namespace
 }  // namespace smile::engine
