@@ -81,7 +81,7 @@ TEST(DataLoader, BatchesHaveTheDocumentedShapesAndRanges) {
   EXPECT_LE(b->labels.max().item<int64_t>(), 18);
   EXPECT_EQ(b->attributes.sizes(), torch::IntArrayRef({4, 6}));
   EXPECT_EQ(b->attributes[0][kAttrHat].item<int64_t>(), 0);  // derived from the masks
-  EXPECT_EQ(b->attributes[0][kAttrMale].item<int64_t>(), -1);
+  EXPECT_EQ(b->attributes[0][kAttrGender].item<int64_t>(), -1);
   EXPECT_FALSE(b->attribute_real.any().item<bool>());
   EXPECT_EQ(b->keys.size(), 4u);
   // RGB order: the skin palette colour (204,0,0) shows up as a red-dominant pixel.
