@@ -45,7 +45,9 @@ Status RunCopy(const std::vector<std::string>& args) {
 
   // Output first: an unwritable folder fails before any decoding.
   SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
-  (void)sink_kind;
+  if (sink_kind == capture::SinkKind::kVideoFile) {
+    SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, /*create=*/true));
+  }
   capture::SourceOptions sopts;
   sopts.force_live = job.live;
   sopts.image_fps = fps;
@@ -66,8 +68,7 @@ Status RunCopy(const std::vector<std::string>& args) {
                  static_cast<long long>(r.frames_dropped), job.queue_capacity ? job.queue_capacity : size_t(1));
   }
   if (r.status.code() == StatusCode::kCancelled && r.output_kept) {
-    std::fprintf(stderr, "interrupted: kept the %lld frames done in %s\n", static_cast<long long>(r.frames_written),
-                 r.output.c_str());
+    return Cancelled("interrupted; kept the " + std::to_string(r.frames_written) + " frames done in " + r.output);
   }
   return r.status;
 }

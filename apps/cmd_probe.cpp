@@ -28,7 +28,6 @@ Status RunProbe(const std::vector<std::string>& args) {
   }
   // Images, folders, cameras, pipelines: open the source and report what it gives.
   capture::SourceOptions opts;
-  opts.max_frames = 1;
   SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(media, opts));
   const capture::SourceInfo& i = src->info();
   std::printf("%s\n  kind:      %s\n  video:     %dx%d, %.3f fps, %lld frames\n  duration:  %.3f s\n  audio:     none\n"

@@ -136,6 +136,7 @@ Result<std::unique_ptr<FrameSink>> OpenGstSink(const std::string& uri, const Sin
     pipeline = bang == std::string::npos ? "autovideosink" : pipeline.substr(bang + 1);
     while (!pipeline.empty() && std::isspace(static_cast<unsigned char>(pipeline.front()))) pipeline.erase(0, 1);
   }
+  SMILE_RETURN_IF_ERROR(CheckGstPipeline("appsrc ! videoconvert ! " + pipeline));
   return std::unique_ptr<FrameSink>(std::make_unique<GstSink>(pipeline, options));
 }
 

@@ -122,8 +122,14 @@ class FfmpegSource : public FrameSource {
     }
     if (stream_->nb_frames > 0) {
       info_.frame_count = stream_->nb_frames;
-    } else if (!network && info_.duration_s > 0) {
-      info_.frame_count = static_cast<int64_t>(std::llround(info_.duration_s * info_.fps));
+    } else if (!network) {
+      // No count in the container (mkv, webm, ts): count the packets (demux only, fast).
+      Result<MediaInfo> counted = ProbeMedia(uri, /*count_packets=*/true);
+      if (counted.ok() && counted->video() && counted->video()->frame_count > 0) {
+        info_.frame_count = counted->video()->frame_count;
+      } else if (info_.duration_s > 0) {
+        info_.frame_count = static_cast<int64_t>(std::llround(info_.duration_s * info_.fps));
+      }
     }
     int audio = av_find_best_stream(fmt_, AVMEDIA_TYPE_AUDIO, -1, stream_index_, nullptr, 0);
     if (audio >= 0) {

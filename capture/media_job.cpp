@@ -45,6 +45,7 @@ JobReport RunMediaJob(FrameSource& source, FrameSink& sink, const FrameStageFn& 
   auto decoded = p.MakeQueue<Frame>("decoded", capacity, policy);
   auto processed = p.MakeQueue<Frame>("processed", capacity, policy);
   const int64_t start_us = SteadyMicros();
+  bool source_ended = false;  // reached its natural end of stream
 
   p.AddStage("capture", [&](StageContext& ctx) -> Status {
     while (!ctx.stop_requested()) {
@@ -52,7 +53,10 @@ JobReport RunMediaJob(FrameSource& source, FrameSink& sink, const FrameStageFn& 
       int64_t t0 = SteadyMicros();
       Result<Frame> f = source.Read();
       if (!f.ok()) {
-        if (f.status().code() == StatusCode::kEndOfStream) break;
+        if (f.status().code() == StatusCode::kEndOfStream) {
+          source_ended = options.max_frames < 0 || report.frames_read < options.max_frames;
+          break;
+        }
         decoded->Close();
         return f.status();
       }
@@ -104,6 +108,7 @@ JobReport RunMediaJob(FrameSource& source, FrameSink& sink, const FrameStageFn& 
   for (const auto& q : p.queue_stats()) report.frames_dropped += static_cast<int64_t>(q.dropped);
 
   if (s.ok() || s.code() == StatusCode::kCancelled) {
+    if (s.ok() && source_ended) sink.MarkInputComplete();
     Status c = sink.Close();
     if (c.ok()) {
       report.output_kept = true;

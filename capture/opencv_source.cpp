@@ -13,6 +13,8 @@
 #include "capture/source.h"
 #include "core/log.h"
 
+#include <gst/gst.h>
+
 namespace smile::capture {
 namespace {
 
@@ -40,7 +42,6 @@ class OpenCvSource : public FrameSource {
     info_.fps_num = static_cast<int>(std::lround(fps * 1000));
     info_.fps_den = 1000;
     if (std::fabs(fps - std::round(fps)) < 1e-6) info_.fps_num = static_cast<int>(std::lround(fps)), info_.fps_den = 1;
-    first_pos_ms_ = cap_.get(cv::CAP_PROP_POS_MSEC);
     char desc[512];
     std::snprintf(desc, sizeof(desc), "%s '%s' (%dx%d, %.3g fps, live)", what.c_str(), uri.c_str(), info_.width,
                   info_.height, fps);
@@ -54,22 +55,16 @@ class OpenCvSource : public FrameSource {
   Result<Frame> Read() override {
     if (options_.max_frames >= 0 && sequence_ >= options_.max_frames) return EndOfStream();
     cv::Mat img;
-    double pos_ms;
     if (!first_.empty()) {
       img = std::move(first_);
       first_ = cv::Mat();
-      pos_ms = first_pos_ms_;
     } else {
       if (!cap_.read(img) || img.empty()) return EndOfStream();
-      pos_ms = cap_.get(cv::CAP_PROP_POS_MSEC);
     }
-    int64_t pts_us;
-    if (pos_ms > 0 || (pos_ms == 0 && sequence_ == 0)) {
-      if (sequence_ == 0) origin_ms_ = pos_ms;
-      pts_us = static_cast<int64_t>(std::llround((pos_ms - origin_ms_) * 1000.0));
-    } else {
-      pts_us = static_cast<int64_t>(std::llround(sequence_ * 1e6 / info_.fps));
-    }
+    // OpenCV's CAP_PROP_POS_MSEC for GStreamer is the pipeline position, not
+    // the buffer's timestamp (opencv#19025), so frames are timed by their
+    // index at the nominal rate.
+    int64_t pts_us = static_cast<int64_t>(std::llround(sequence_ * 1e6 / info_.fps));
     if (sequence_ > 0 && pts_us <= last_pts_us_) pts_us = last_pts_us_ + 1;
     last_pts_us_ = pts_us;
     return Frame::FromMat(std::move(img), pts_us, sequence_++);
@@ -80,11 +75,28 @@ class OpenCvSource : public FrameSource {
   SourceOptions options_;
   SourceInfo info_;
   cv::Mat first_;
-  double first_pos_ms_ = 0, origin_ms_ = 0;
   int64_t sequence_ = 0, last_pts_us_ = 0;
 };
 
 }  // namespace
+
+Status CheckGstPipeline(const std::string& pipeline) {
+  static std::once_flag once;
+  std::call_once(once, [] { gst_init(nullptr, nullptr); });
+  GError* error = nullptr;
+  GstElement* element = gst_parse_launch(pipeline.c_str(), &error);
+  std::string message;
+  if (error) {
+    message = error->message ? error->message : "parse error";
+    g_error_free(error);
+  }
+  if (element) gst_object_unref(element);
+  if (!element || !message.empty()) {
+    return InvalidArgument("bad GStreamer pipeline '" + pipeline + "': " + message +
+                           "; check the element names and caps with: gst-launch-1.0 " + pipeline);
+  }
+  return Status::Ok();
+}
 
 bool OpenCvHasGStreamer() {
   static const bool has = [] {
@@ -108,6 +120,8 @@ Result<std::unique_ptr<FrameSource>> OpenGstSource(const std::string& uri, const
   if (pipeline.find("appsink") == std::string::npos) {
     pipeline += " ! videoconvert ! video/x-raw,format=BGR ! appsink sync=false";
   }
+  // OpenCV can hang on a pipeline that does not parse: check it first.
+  SMILE_RETURN_IF_ERROR(CheckGstPipeline(pipeline));
   cv::VideoCapture cap;
   bool opened = false;
   try {

@@ -36,6 +36,10 @@ class FrameSink {
   virtual ~FrameSink() = default;
   // Frames should come in pts order; a frame whose size differs from the first is resized.
   virtual Status Write(const Frame& frame) = 0;
+  // The source was read to its natural end (not cut by --max-frames or a stop):
+  // a video sink then keeps all of the source's audio, else it cuts the audio
+  // where the video ends. Call before Close().
+  virtual void MarkInputComplete() {}
   // Finalises the output (flush, trailer, rename to the final name).
   virtual Status Close() = 0;
   // Discards the output (nothing is left under the final name).

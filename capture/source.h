@@ -79,6 +79,9 @@ Result<std::unique_ptr<FrameSource>> OpenWebcamSource(const std::string& uri, co
 
 // True when this OpenCV build can run GStreamer pipelines.
 bool OpenCvHasGStreamer();
+// Parses a GStreamer pipeline description (without running it); InvalidArgument
+// with GStreamer's message when an element or property is wrong.
+Status CheckGstPipeline(const std::string& pipeline);
 bool IsImageExtension(const std::string& path);
 
 }  // namespace smile::capture

@@ -4,7 +4,9 @@
 // by Close().
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -17,7 +19,9 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/audio_fifo.h>
 #include <libavutil/opt.h>
+#include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
 
@@ -69,8 +73,8 @@ class VideoFileSink : public FrameSink {
     yuv_->pts = pts;
     SMILE_RETURN_IF_ERROR(Encode(yuv_));
     ++frames_;
-    // Keep audio about half a second ahead of the video for interleaving.
-    SMILE_RETURN_IF_ERROR(CopyAudioUntil(frame.pts_us + 500000));
+    // Audio up to the end of this frame (the muxer interleaves).
+    SMILE_RETURN_IF_ERROR(CopyAudioUntil(frame.pts_us + static_cast<int64_t>(std::llround(1e6 / Fps()))));
     return Status::Ok();
   }
 
@@ -82,7 +86,8 @@ class VideoFileSink : public FrameSink {
     }
     Status s = Encode(nullptr);
     const int64_t frame_us = static_cast<int64_t>(std::llround(1e6 / Fps()));
-    if (s.ok()) s = CopyAudioUntil(last_pts_us_ + frame_us);
+    if (s.ok()) s = CopyAudioUntil(input_complete_ ? INT64_MAX : last_pts_us_ + frame_us);
+    if (s.ok() && transcode_ && aenc_) s = TranscodeAudio(nullptr);
     if (s.ok()) {
       int err = av_write_trailer(out_);
       if (err < 0) s = IoError("cannot finish '" + final_ + "': " + AvErrorString(err) + "; check free disk space");
@@ -115,6 +120,7 @@ class VideoFileSink : public FrameSink {
 
   int64_t frames_written() const override { return frames_; }
   std::string target() const override { return final_; }
+  void MarkInputComplete() override { input_complete_ = true; }
 
  private:
   double Fps() const {
@@ -140,10 +146,16 @@ class VideoFileSink : public FrameSink {
     }
     AVCodecID id = ain_->streams[ain_index_]->codecpar->codec_id;
     if (avformat_query_codec(ofmt_, id, FF_COMPLIANCE_NORMAL) != 1) {
-      SMILE_LOG(kWarn) << "the " << avcodec_get_name(id) << " audio of '" << uri << "' cannot be stored in '"
-                       << final_ << "'; the output has no audio (write a .mkv to keep it)";
-      avformat_close_input(&ain_);
-      ain_index_ = -1;
+      if (avcodec_find_decoder(id) && avcodec_find_encoder(AV_CODEC_ID_AAC)) {
+        transcode_ = true;  // e.g. PCM into .mp4: re-encode to AAC
+        SMILE_LOG(kInfo) << "the " << avcodec_get_name(id) << " audio of '" << uri << "' cannot be copied into '"
+                         << final_ << "'; re-encoding it to AAC";
+      } else {
+        SMILE_LOG(kWarn) << "the " << avcodec_get_name(id) << " audio of '" << uri << "' cannot be stored in '"
+                         << final_ << "'; the output has no audio (write a .mkv to keep it)";
+        avformat_close_input(&ain_);
+        ain_index_ = -1;
+      }
     }
     apkt_ = av_packet_alloc();
   }
@@ -192,9 +204,15 @@ class VideoFileSink : public FrameSink {
     if (ain_) {
       AVStream* in = ain_->streams[ain_index_];
       ast_ = avformat_new_stream(out_, nullptr);
-      avcodec_parameters_copy(ast_->codecpar, in->codecpar);
-      ast_->codecpar->codec_tag = 0;
-      ast_->time_base = in->time_base;
+      if (transcode_) {
+        SMILE_RETURN_IF_ERROR(OpenAudioTranscoder(in));
+        avcodec_parameters_from_context(ast_->codecpar, aenc_);
+        ast_->time_base = aenc_->time_base;
+      } else {
+        avcodec_parameters_copy(ast_->codecpar, in->codecpar);
+        ast_->codecpar->codec_tag = 0;
+        ast_->time_base = in->time_base;
+      }
       audio_shift_ = av_rescale_q(options_.audio_start_us, kMicros, in->time_base);
     }
     err = avio_open(&out_->pb, partial_.c_str(), AVIO_FLAG_WRITE);
@@ -203,7 +221,13 @@ class VideoFileSink : public FrameSink {
                      "; choose a writable output folder");
     }
     opened_ = true;  // from here on Abort() must remove the partial file
-    err = avformat_write_header(out_, nullptr);
+    AVDictionary* mux_opts = nullptr;
+    // moov first: plays while downloading, and a cut copy still decodes.
+    if (std::strstr(ofmt_->name, "mp4") || std::strstr(ofmt_->name, "mov")) {
+      av_dict_set(&mux_opts, "movflags", "+faststart", 0);
+    }
+    err = avformat_write_header(out_, &mux_opts);
+    av_dict_free(&mux_opts);
     if (err < 0) return IoError("cannot write the header of '" + final_ + "': " + AvErrorString(err));
     sws_ = sws_getContext(w, h, AV_PIX_FMT_BGR24, ew, eh, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr);
     yuv_ = av_frame_alloc();
@@ -262,6 +286,13 @@ class VideoFileSink : public FrameSink {
       }
       if (apkt_->pts != AV_NOPTS_VALUE) apkt_->pts -= audio_shift_;
       if (apkt_->dts != AV_NOPTS_VALUE) apkt_->dts -= audio_shift_;
+      if (transcode_) {
+        Status t = TranscodeAudio(apkt_);
+        av_packet_unref(apkt_);
+        SMILE_RETURN_IF_ERROR(t);
+        ++audio_packets_;
+        continue;
+      }
       av_packet_rescale_ts(apkt_, in->time_base, ast_->time_base);
       apkt_->stream_index = ast_->index;
       apkt_->pos = -1;
@@ -271,6 +302,89 @@ class VideoFileSink : public FrameSink {
       }
       ++audio_packets_;
     }
+  }
+
+  Status OpenAudioTranscoder(AVStream* in) {
+    const AVCodec* dec = avcodec_find_decoder(in->codecpar->codec_id);
+    const AVCodec* enc = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    adec_ = avcodec_alloc_context3(dec);
+    avcodec_parameters_to_context(adec_, in->codecpar);
+    adec_->pkt_timebase = in->time_base;
+    int err = avcodec_open2(adec_, dec, nullptr);
+    if (err < 0) return Unsupported("cannot decode the audio of '" + options_.audio_from + "': " + AvErrorString(err));
+    aenc_ = avcodec_alloc_context3(enc);
+    aenc_->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    aenc_->sample_rate = adec_->sample_rate > 0 ? adec_->sample_rate : 48000;
+    if (av_channel_layout_copy(&aenc_->ch_layout, &adec_->ch_layout) < 0 || aenc_->ch_layout.nb_channels <= 0) {
+      av_channel_layout_default(&aenc_->ch_layout, 2);
+    }
+    if (aenc_->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+      int n = aenc_->ch_layout.nb_channels;
+      av_channel_layout_uninit(&aenc_->ch_layout);
+      av_channel_layout_default(&aenc_->ch_layout, n);
+    }
+    aenc_->bit_rate = 64000 * aenc_->ch_layout.nb_channels;
+    aenc_->time_base = AVRational{1, aenc_->sample_rate};
+    if (ofmt_->flags & AVFMT_GLOBALHEADER) aenc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    err = avcodec_open2(aenc_, enc, nullptr);
+    if (err < 0) return Unsupported("cannot open the AAC encoder: " + AvErrorString(err));
+    err = swr_alloc_set_opts2(&swr_, &aenc_->ch_layout, aenc_->sample_fmt, aenc_->sample_rate, &aenc_->ch_layout,
+                              adec_->sample_fmt, adec_->sample_rate, 0, nullptr);
+    if (err < 0 || swr_init(swr_) < 0) return Unsupported("cannot resample the audio of '" + options_.audio_from + "'");
+    fifo_ = av_audio_fifo_alloc(aenc_->sample_fmt, aenc_->ch_layout.nb_channels, 4096);
+    adec_frame_ = av_frame_alloc();
+    aenc_frame_ = av_frame_alloc();
+    return Status::Ok();
+  }
+
+  // Decodes `pkt` (nullptr: flush everything) into the FIFO and encodes whole AAC frames.
+  Status TranscodeAudio(AVPacket* pkt) {
+    const bool flush = pkt == nullptr;
+    avcodec_send_packet(adec_, pkt);  // bad packets are skipped
+    while (avcodec_receive_frame(adec_, adec_frame_) == 0) {
+      int out_n = swr_get_out_samples(swr_, adec_frame_->nb_samples);
+      uint8_t** buf = nullptr;
+      av_samples_alloc_array_and_samples(&buf, nullptr, aenc_->ch_layout.nb_channels, out_n, aenc_->sample_fmt, 0);
+      int got = swr_convert(swr_, buf, out_n, const_cast<const uint8_t**>(adec_frame_->extended_data),
+                            adec_frame_->nb_samples);
+      if (got > 0) av_audio_fifo_write(fifo_, reinterpret_cast<void**>(buf), got);
+      if (buf) av_freep(&buf[0]);
+      av_freep(&buf);
+      av_frame_unref(adec_frame_);
+    }
+    const int frame_size = aenc_->frame_size > 0 ? aenc_->frame_size : 1024;
+    while (av_audio_fifo_size(fifo_) >= frame_size || (flush && av_audio_fifo_size(fifo_) > 0)) {
+      const int n = std::min(frame_size, av_audio_fifo_size(fifo_));
+      av_frame_unref(aenc_frame_);
+      aenc_frame_->nb_samples = n;
+      aenc_frame_->format = aenc_->sample_fmt;
+      aenc_frame_->sample_rate = aenc_->sample_rate;
+      av_channel_layout_copy(&aenc_frame_->ch_layout, &aenc_->ch_layout);
+      if (av_frame_get_buffer(aenc_frame_, 0) < 0) return Internal("cannot allocate an audio frame");
+      av_audio_fifo_read(fifo_, reinterpret_cast<void**>(aenc_frame_->data), n);
+      aenc_frame_->pts = next_audio_pts_;
+      next_audio_pts_ += n;
+      SMILE_RETURN_IF_ERROR(EncodeAudio(aenc_frame_));
+    }
+    if (flush) SMILE_RETURN_IF_ERROR(EncodeAudio(nullptr));
+    return Status::Ok();
+  }
+
+  Status EncodeAudio(AVFrame* frame) {
+    int err = avcodec_send_frame(aenc_, frame);
+    if (err < 0 && err != AVERROR_EOF) return IoError("audio encoder failed: " + AvErrorString(err));
+    AVPacket* p = av_packet_alloc();
+    while (avcodec_receive_packet(aenc_, p) == 0) {
+      av_packet_rescale_ts(p, aenc_->time_base, ast_->time_base);
+      p->stream_index = ast_->index;
+      err = av_interleaved_write_frame(out_, p);
+      if (err < 0) {
+        av_packet_free(&p);
+        return IoError("cannot write audio to '" + partial_ + "': " + AvErrorString(err));
+      }
+    }
+    av_packet_free(&p);
+    return Status::Ok();
   }
 
   void FreeAll() {
@@ -286,6 +400,13 @@ class VideoFileSink : public FrameSink {
     av_packet_free(&pkt_);
     av_packet_free(&apkt_);
     if (ain_) avformat_close_input(&ain_);
+    avcodec_free_context(&adec_);
+    avcodec_free_context(&aenc_);
+    swr_free(&swr_);
+    if (fifo_) av_audio_fifo_free(fifo_);
+    fifo_ = nullptr;
+    av_frame_free(&adec_frame_);
+    av_frame_free(&aenc_frame_);
   }
 
   std::string final_, partial_;
@@ -305,7 +426,16 @@ class VideoFileSink : public FrameSink {
   int64_t audio_shift_ = 0, audio_packets_ = 0;
   int in_w_ = 0, in_h_ = 0;
   int64_t frames_ = 0, last_pts_ = 0, last_pts_us_ = 0, frame_ticks_ = 3000;
-  bool opened_ = false, closed_ = false;
+  bool opened_ = false, closed_ = false, input_complete_ = false;
+  // Audio re-encode (only when the container cannot hold the source codec).
+  bool transcode_ = false;
+  AVCodecContext* adec_ = nullptr;
+  AVCodecContext* aenc_ = nullptr;
+  SwrContext* swr_ = nullptr;
+  AVAudioFifo* fifo_ = nullptr;
+  AVFrame* adec_frame_ = nullptr;
+  AVFrame* aenc_frame_ = nullptr;
+  int64_t next_audio_pts_ = 0;
 };
 
 }  // namespace

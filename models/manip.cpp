@@ -63,6 +63,11 @@ int ManipEncoderBaseWidth(const ModelConfig& c) {
 // ---------------------------------------------------------------- Generator
 ManipGeneratorImpl::ManipGeneratorImpl(const ModelConfig& c) : config(c), landmark_skips(c.manip_landmark_skips) {
   CheckSize(c);
+  reset();
+}
+
+void ManipGeneratorImpl::reset() {
+  const ModelConfig& c = config;
   int dim_in = ManipGeneratorBaseWidth(c);
   const int max_dim = ManipMaxWidth(c);
   from_mask = register_module("from_mask", nn::Conv2d(nn::Conv2dOptions(c.num_classes, dim_in, 3).padding(1)));
@@ -70,22 +75,20 @@ ManipGeneratorImpl::ManipGeneratorImpl(const ModelConfig& c) : config(c), landma
   repeat = std::max(repeat, 1);
   int dim_out = dim_in;
   std::vector<ModResBlk> dec;  // built stack-like, reversed below
+  encode = register_module("encode", nn::ModuleList());
   for (int i = 0; i < repeat; ++i) {
     dim_out = std::min(dim_in * 2, max_dim);
-    encode_blocks.push_back(ManipResBlk(dim_in, dim_out, /*normalize=*/true, /*downsample=*/true));
+    encode->push_back(ManipResBlk(dim_in, dim_out, /*normalize=*/true, /*downsample=*/true));
     dec.push_back(ModResBlk(dim_out, dim_in, kManipStyleDim, /*upsample=*/true, landmark_skips));
     dim_in = dim_out;
   }
   for (int i = 0; i < 2; ++i) {  // bottleneck
-    encode_blocks.push_back(ManipResBlk(dim_out, dim_out, true, false));
+    encode->push_back(ManipResBlk(dim_out, dim_out, true, false));
     dec.push_back(ModResBlk(dim_out, dim_out, kManipStyleDim, false, landmark_skips));
   }
   std::reverse(dec.begin(), dec.end());
-  decode_blocks = dec;
-  encode = register_module("encode", nn::ModuleList());
-  for (auto& b : encode_blocks) encode->push_back(b);
   decode = register_module("decode", nn::ModuleList());
-  for (auto& b : decode_blocks) decode->push_back(b);
+  for (auto& b : dec) decode->push_back(b);
   to_mask = register_module("to_mask", ModConv2d(ManipGeneratorBaseWidth(c), c.num_classes, kManipStyleDim, 1,
                                                  /*demod=*/false));
   KaimingInit(*this);
@@ -96,7 +99,8 @@ ManipEncoding ManipGeneratorImpl::Encode(const torch::Tensor& mask) {
   ManipEncoding enc;
   torch::Tensor x = from_mask->forward(mask);
   const int64_t max_skip = config.manip_size >= 512 ? 256 : 128;
-  for (auto& block : encode_blocks) {
+  for (const auto& m : *encode) {
+    auto* block = m->as<ManipResBlkImpl>();
     const int64_t s = x.size(2);
     if (landmark_skips && s >= 32 && s <= max_skip &&
         std::find(enc.skip_sizes.begin(), enc.skip_sizes.end(), s) == enc.skip_sizes.end()) {
@@ -120,8 +124,8 @@ torch::Tensor ManipGeneratorImpl::Decode(const ManipEncoding& enc, const torch::
     throw std::invalid_argument("ManipGenerator expects a landmark heatmap (N,1|2,H,W), got " +
                                 c10::str(heatmap.sizes()));
   torch::Tensor x = enc.bottleneck;
-  for (auto& block : decode_blocks) {
-    x = block->forward(x, style);
+  for (const auto& m : *decode) {
+    x = m->as<ModResBlkImpl>()->forward(x, style);
     if (!use_hm) continue;
     const int64_t s = x.size(2);
     auto it = std::find(enc.skip_sizes.begin(), enc.skip_sizes.end(), s);
@@ -144,7 +148,10 @@ torch::Tensor ManipGeneratorImpl::forward(const torch::Tensor& mask, const torch
 }
 
 // ---------------------------------------------------------------- Mapping
-ManipMappingImpl::ManipMappingImpl(const ModelConfig& c) {
+ManipMappingImpl::ManipMappingImpl(const ModelConfig& c) : config(c) { reset(); }
+
+void ManipMappingImpl::reset() {
+  const ModelConfig& c = config;
   const int hidden = ManipMaxWidth(c);
   shared = register_module("shared", nn::Sequential());
   shared->push_back(nn::Linear(c.manip_latent_dim, hidden));
@@ -161,7 +168,6 @@ ManipMappingImpl::ManipMappingImpl(const ModelConfig& c) {
       head->push_back(nn::ReLU());
     }
     head->push_back(nn::Linear(hidden, DomainStyleDim(d)));
-    heads.push_back(head);
     unshared->push_back(head);
   }
   KaimingInit(*this);
@@ -170,8 +176,8 @@ ManipMappingImpl::ManipMappingImpl(const ModelConfig& c) {
 std::vector<torch::Tensor> ManipMappingImpl::forward(const torch::Tensor& z) {
   torch::Tensor h = shared->forward(z);
   std::vector<torch::Tensor> out;
-  out.reserve(heads.size());
-  for (auto& head : heads) out.push_back(head->forward(h));
+  out.reserve(unshared->size());
+  for (const auto& head : *unshared) out.push_back(head->as<nn::SequentialImpl>()->forward(h));
   return out;
 }
 
@@ -180,15 +186,17 @@ torch::Tensor ManipMappingImpl::Style(const torch::Tensor& z, const torch::Tenso
 }
 
 // ---------------------------------------------------------------- Style encoder
-ManipStyleEncoderImpl::ManipStyleEncoderImpl(const ModelConfig& c) {
+ManipStyleEncoderImpl::ManipStyleEncoderImpl(const ModelConfig& c) : config(c) {
   CheckSize(c);
+  reset();
+}
+
+void ManipStyleEncoderImpl::reset() {
+  const ModelConfig& c = config;
   int dim = 0;
   shared = register_module("shared", EncoderTrunk(c, &dim));
   unshared = register_module("unshared", nn::ModuleList());
-  for (int d = 0; d < kNumDomains; ++d) {
-    heads.push_back(nn::Linear(dim, DomainStyleDim(d)));
-    unshared->push_back(heads.back());
-  }
+  for (int d = 0; d < kNumDomains; ++d) unshared->push_back(nn::Linear(dim, DomainStyleDim(d)));
   KaimingInit(*this);
 }
 
@@ -196,8 +204,8 @@ std::vector<torch::Tensor> ManipStyleEncoderImpl::forward(const torch::Tensor& m
   torch::Tensor h = shared->forward(mask);
   h = h.view({h.size(0), -1});
   std::vector<torch::Tensor> out;
-  out.reserve(heads.size());
-  for (auto& head : heads) out.push_back(head->forward(h));
+  out.reserve(unshared->size());
+  for (const auto& head : *unshared) out.push_back(head->as<nn::LinearImpl>()->forward(h));
   return out;
 }
 
@@ -206,8 +214,13 @@ torch::Tensor ManipStyleEncoderImpl::Style(const torch::Tensor& mask, const torc
 }
 
 // ---------------------------------------------------------------- Discriminator
-ManipDiscriminatorImpl::ManipDiscriminatorImpl(const ModelConfig& c) {
+ManipDiscriminatorImpl::ManipDiscriminatorImpl(const ModelConfig& c) : config(c) {
   CheckSize(c);
+  reset();
+}
+
+void ManipDiscriminatorImpl::reset() {
+  const ModelConfig& c = config;
   int dim = 0;
   nn::Sequential seq = EncoderTrunk(c, &dim);
   seq->push_back(nn::Conv2d(nn::Conv2dOptions(dim, kNumDomains, 1)));

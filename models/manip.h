@@ -11,6 +11,7 @@
 // [32] doubling up to Width(512); style encoder / discriminator first width
 // 2 * manip_base_width * 256 / manip_size [64] up to Width(512); mapping hidden
 // Width(512) [512]. Style head dims stay 64/16 (the 144-d interface).
+// All networks are Cloneable: net->clone() deep-copies (EMA copies).
 #pragma once
 
 #include <vector>
@@ -31,13 +32,16 @@ struct ManipEncoding {
   std::vector<torch::Tensor> skips;
 };
 
-struct ManipGeneratorImpl : torch::nn::Module {
+struct ManipGeneratorImpl : torch::nn::Cloneable<ManipGeneratorImpl> {
   explicit ManipGeneratorImpl(const ModelConfig& config);
+  void reset() override;
 
-  // mask (N,C,S,S), style (N,144), heatmap optional (N,1|2,h,w) in [0,1]:
-  // channel 0 feeds the 32 px skip, channel 1 (or 0) the 64/128 px skips (the
-  // official FAN heatmaps without / with face line). An undefined heatmap is a
-  // zero heatmap (the high-pass skip of 0 is 0). Returns logits (N,C,S,S).
+  // mask (N,C,S,S), style (N,144), heatmap optional (N,1|2,h,w) in [0,1]
+  // (see manip_heatmap.h): channel 0 (official fan[0], the full heatmap) feeds
+  // the 32 px skip, channel 1 (fan[1], without chin, lips and eyebrows; channel
+  // 0 when there is only one) the 64/128 px skips. An undefined heatmap is a
+  // zero heatmap (the high-pass skip of 0 is 0); without manip_landmark_skips
+  // the heatmap is ignored. Returns logits (N,C,S,S) (softmax / argmax -> mask).
   torch::Tensor forward(const torch::Tensor& mask, const torch::Tensor& style,
                         const torch::Tensor& heatmap = {});
   ManipEncoding Encode(const torch::Tensor& mask);
@@ -47,45 +51,47 @@ struct ManipGeneratorImpl : torch::nn::Module {
   ModelConfig config;
   bool landmark_skips;
   torch::nn::Conv2d from_mask{nullptr};
-  torch::nn::ModuleList encode{nullptr};
-  std::vector<ManipResBlk> encode_blocks;
-  torch::nn::ModuleList decode{nullptr};
-  std::vector<ModResBlk> decode_blocks;  // applied in order (bottleneck first)
+  torch::nn::ModuleList encode{nullptr};  // ManipResBlk: down-sampling, then 2 bottleneck
+  torch::nn::ModuleList decode{nullptr};  // ModResBlk, applied in order (bottleneck first)
   ModConv2d to_mask{nullptr};            // 1x1, no demodulation (after ReLU)
 };
 TORCH_MODULE(ManipGenerator);
 
 // z (N, manip_latent_dim) -> 12 domain styles.
-struct ManipMappingImpl : torch::nn::Module {
+struct ManipMappingImpl : torch::nn::Cloneable<ManipMappingImpl> {
   explicit ManipMappingImpl(const ModelConfig& config);
+  void reset() override;
   // One tensor per domain: (N, DomainStyleDim(d)).
   std::vector<torch::Tensor> forward(const torch::Tensor& z);
   // (N,144) style of the chosen domains.
   torch::Tensor Style(const torch::Tensor& z, const torch::Tensor& choices);
 
+  ModelConfig config;
   torch::nn::Sequential shared{nullptr};
-  torch::nn::ModuleList unshared{nullptr};
-  std::vector<torch::nn::Sequential> heads;
+  torch::nn::ModuleList unshared{nullptr};  // 12 Sequential heads
 };
 TORCH_MODULE(ManipMapping);
 
 // mask -> 12 domain styles (table 6, DS_Layer = Linear).
-struct ManipStyleEncoderImpl : torch::nn::Module {
+struct ManipStyleEncoderImpl : torch::nn::Cloneable<ManipStyleEncoderImpl> {
   explicit ManipStyleEncoderImpl(const ModelConfig& config);
+  void reset() override;
   std::vector<torch::Tensor> forward(const torch::Tensor& mask);
   torch::Tensor Style(const torch::Tensor& mask, const torch::Tensor& choices);
 
+  ModelConfig config;
   torch::nn::Sequential shared{nullptr};
-  torch::nn::ModuleList unshared{nullptr};
-  std::vector<torch::nn::Linear> heads;
+  torch::nn::ModuleList unshared{nullptr};  // 12 Linear heads
 };
 TORCH_MODULE(ManipStyleEncoder);
 
 // mask -> (N,12) logits, one per domain (table 6, DS_Layer = 1x1 conv).
-struct ManipDiscriminatorImpl : torch::nn::Module {
+struct ManipDiscriminatorImpl : torch::nn::Cloneable<ManipDiscriminatorImpl> {
   explicit ManipDiscriminatorImpl(const ModelConfig& config);
+  void reset() override;
   torch::Tensor forward(const torch::Tensor& mask);
 
+  ModelConfig config;
   torch::nn::Sequential main{nullptr};
 };
 TORCH_MODULE(ManipDiscriminator);

@@ -35,15 +35,14 @@ void KaimingInit(torch::nn::Module& module) {
   }
 }
 
-int64_t CountParameters(const torch::nn::Module& module) {
-  int64_t n = 0;
-  for (const auto& p : module.parameters()) n += p.numel();
-  return n;
-}
 
 // ---------------------------------------------------------------- ResBlk
-ManipResBlkImpl::ManipResBlkImpl(int dim_in, int dim_out, bool normalize_, bool downsample_)
-    : normalize(normalize_), downsample(downsample_), learned_sc(dim_in != dim_out) {
+ManipResBlkImpl::ManipResBlkImpl(int dim_in_, int dim_out_, bool normalize_, bool downsample_)
+    : dim_in(dim_in_), dim_out(dim_out_), normalize(normalize_), downsample(downsample_), learned_sc(dim_in_ != dim_out_) {
+  reset();
+}
+
+void ManipResBlkImpl::reset() {
   conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim_in, dim_in, 3).padding(1)));
   conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim_in, dim_out, 3).padding(1)));
   if (normalize) {
@@ -71,8 +70,12 @@ torch::Tensor ManipResBlkImpl::forward(const torch::Tensor& x) {
 }
 
 // ---------------------------------------------------------------- ModConv2d
-ModConv2dImpl::ModConv2dImpl(int in_dim_, int out_dim_, int w_dim, int kernel_, bool demod_)
-    : in_dim(in_dim_), out_dim(out_dim_), kernel(kernel_), demod(demod_) {
+ModConv2dImpl::ModConv2dImpl(int in_dim_, int out_dim_, int w_dim_, int kernel_, bool demod_)
+    : in_dim(in_dim_), out_dim(out_dim_), w_dim(w_dim_), kernel(kernel_), demod(demod_) {
+  reset();
+}
+
+void ModConv2dImpl::reset() {
   weight = register_parameter("weight", torch::randn({out_dim, in_dim, kernel, kernel}));
   {
     torch::NoGradGuard no_grad;
@@ -98,9 +101,10 @@ torch::Tensor ModConv2dImpl::forward(const torch::Tensor& x, const torch::Tensor
 }
 
 // ---------------------------------------------------------------- Noise
-NoiseInjectionImpl::NoiseInjectionImpl() { weight = register_parameter("weight", torch::zeros({1})); }
+ManipNoiseInjectionImpl::ManipNoiseInjectionImpl() { reset(); }
+void ManipNoiseInjectionImpl::reset() { weight = register_parameter("weight", torch::zeros({1})); }
 
-torch::Tensor NoiseInjectionImpl::forward(const torch::Tensor& x) {
+torch::Tensor ManipNoiseInjectionImpl::forward(const torch::Tensor& x) {
   const std::vector<int64_t> shape = {x.size(0), 1, x.size(2), x.size(3)};
   torch::Tensor noise;
   if (is_training()) {
@@ -113,9 +117,18 @@ torch::Tensor NoiseInjectionImpl::forward(const torch::Tensor& x) {
 }
 
 // ---------------------------------------------------------------- ModResBlk
-ModResBlkImpl::ModResBlkImpl(int dim_in, int dim_out, int w_dim, bool upsample_, bool residual_only_)
-    : upsample(upsample_), residual_only(residual_only_), learned_sc(dim_in != dim_out && !residual_only_) {
-  noise = register_module("noise", NoiseInjection());
+ModResBlkImpl::ModResBlkImpl(int dim_in_, int dim_out_, int w_dim_, bool upsample_, bool residual_only_)
+    : dim_in(dim_in_),
+      dim_out(dim_out_),
+      w_dim(w_dim_),
+      upsample(upsample_),
+      residual_only(residual_only_),
+      learned_sc(dim_in_ != dim_out_ && !residual_only_) {
+  reset();
+}
+
+void ModResBlkImpl::reset() {
+  noise = register_module("noise", ManipNoiseInjection());
   conv1 = register_module("conv1", ModConv2d(dim_in, dim_out, w_dim, 3));
   conv2 = register_module("conv2", ModConv2d(dim_out, dim_out, w_dim, 3));
   if (learned_sc)

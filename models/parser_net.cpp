@@ -16,7 +16,12 @@ torch::Tensor Resize(const torch::Tensor& x, int64_t h, int64_t w) {
 }
 }  // namespace
 
-ConvBNReLUImpl::ConvBNReLUImpl(int in, int out, int kernel, int stride) {
+ConvBNReLUImpl::ConvBNReLUImpl(int in_, int out_, int kernel_, int stride_)
+    : in(in_), out(out_), kernel(kernel_), stride(stride_) {
+  reset();
+}
+
+void ConvBNReLUImpl::reset() {
   conv = register_module(
       "conv", nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false)));
   bn = register_module("bn", nn::BatchNorm2d(out));
@@ -29,6 +34,11 @@ ParserNetImpl::ParserNetImpl(const ModelConfig& c) : config(c) {
   if (c.parser_size < 32 || c.parser_size % 16 != 0)
     throw std::invalid_argument("ParserNet needs parser_size a multiple of 16 (>= 32), got " +
                                 std::to_string(c.parser_size) + "; fix the model config");
+  reset();
+}
+
+void ParserNetImpl::reset() {
+  const ModelConfig& c = config;
   const int w = std::max(8, c.parser_base_width);
   stem1 = register_module("stem1", ConvBNReLU(3, w, 3, 2));
   stem2 = register_module("stem2", ConvBNReLU(w, w, 3));

@@ -19,8 +19,10 @@
 
 namespace smile::models {
 
-struct ConvBNReLUImpl : torch::nn::Module {
+struct ConvBNReLUImpl : torch::nn::Cloneable<ConvBNReLUImpl> {
   ConvBNReLUImpl(int in, int out, int kernel, int stride = 1);
+  void reset() override;
+  int in, out, kernel, stride;
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
@@ -32,8 +34,9 @@ struct ParserPrediction {
   torch::Tensor probs;   // (N,19,S,S) float softmax
 };
 
-struct ParserNetImpl : torch::nn::Module {
+struct ParserNetImpl : torch::nn::Cloneable<ParserNetImpl> {
   explicit ParserNetImpl(const ModelConfig& config);
+  void reset() override;
   // rgb (N,3,H,W) in [-1,1] -> logits (N,num_classes,H,W).
   torch::Tensor forward(const torch::Tensor& rgb);
   // Resizes rgb to parser_size (bilinear) when needed, runs in eval mode without

@@ -251,8 +251,16 @@ SynthesisDiscriminatorImpl::SynthesisDiscriminatorImpl(const ModelConfig& cfg, i
   final_linear2 = register_module("final_linear2", EqualLinear(ch(4), 1));
 }
 
-torch::Tensor SynthesisDiscriminatorImpl::forward(const torch::Tensor& x) {
-  auto out = convs->forward(x);
+torch::Tensor SynthesisDiscriminatorImpl::forward(const torch::Tensor& x) { return ForwardWithFeatures(x).first; }
+
+std::pair<torch::Tensor, std::vector<torch::Tensor>> SynthesisDiscriminatorImpl::ForwardWithFeatures(
+    const torch::Tensor& x) {
+  std::vector<torch::Tensor> features;
+  auto out = x;
+  for (auto& layer : *convs) {
+    out = layer.forward(out);
+    features.push_back(out);
+  }
   const int64_t batch = out.size(0), c = out.size(1), h = out.size(2), w = out.size(3);
   int64_t group = std::min<int64_t>(batch, stddev_group);
   while (batch % group != 0) --group;  // the reference requires batch % group == 0
@@ -261,7 +269,7 @@ torch::Tensor SynthesisDiscriminatorImpl::forward(const torch::Tensor& x) {
   sd = sd.mean({2, 3, 4}, /*keepdim=*/true).squeeze(2);
   sd = sd.repeat({group, 1, h, w});
   out = final_conv->forward(torch::cat({out, sd}, 1));
-  return final_linear2->forward(final_linear1->forward(out.view({batch, -1})));
+  return {final_linear2->forward(final_linear1->forward(out.view({batch, -1}))), std::move(features)};
 }
 
 SynthesisNetworkImpl::SynthesisNetworkImpl(const ModelConfig& cfg) : config(cfg) {

@@ -147,6 +147,8 @@ torch::Tensor FillAbsentStyles(const EncodedStyle& enc, const torch::Tensor& fil
 struct SynthesisDiscriminatorImpl : torch::nn::Module {
   SynthesisDiscriminatorImpl(const ModelConfig& cfg, int64_t in_channels = 3);
   torch::Tensor forward(const torch::Tensor& x);
+  // Logits and the output of every block of `convs` (for feature matching).
+  std::pair<torch::Tensor, std::vector<torch::Tensor>> ForwardWithFeatures(const torch::Tensor& x);
   torch::nn::Sequential convs{nullptr};
   ConvLayer final_conv{nullptr};
   EqualLinear final_linear1{nullptr}, final_linear2{nullptr};

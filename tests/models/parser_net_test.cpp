@@ -1,7 +1,9 @@
 // Face parser network: shapes, Predict, loss, determinism, training.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -60,6 +62,21 @@ TEST(ParserNet, DeterministicWithFixedSeed) {
   ParserNet b(c);
   torch::Tensor x = torch::rand({1, 3, 32, 32});
   EXPECT_TRUE(a->Predict(x).probs.equal(b->Predict(x).probs));
+}
+
+TEST(ParserNet, CloneIsADeepCopy) {
+  ParserNet a(Cfg("tiny"));
+  auto b = std::dynamic_pointer_cast<ParserNetImpl>(a->clone());
+  ASSERT_TRUE(b);
+  torch::Tensor x = torch::rand({1, 3, 32, 32});
+  torch::Tensor pa = a->Predict(x).probs;
+  EXPECT_TRUE(pa.equal(b->Predict(x).probs));
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : b->parameters()) p.add_(0.1);
+  }
+  EXPECT_TRUE(pa.equal(a->Predict(x).probs));
+  EXPECT_FALSE(pa.equal(b->Predict(x).probs));
 }
 
 TEST(ParserNet, LossIsSmallForPerfectLogitsAndLargeForWrongOnes) {
@@ -132,6 +149,7 @@ TEST(ParserTrainMedia, AdamLowersLossOnRealLabelMap) {
   ASSERT_LT(labels.max().item<int>(), 19);
   ParserNet net(c);
   double first = 0, last = Train(net, rgb, labels, 40, &first);
+  std::printf("[train] real label map: loss %.3f -> %.3f\n", first, last);
   EXPECT_LT(last, 0.5 * first) << "first " << first << " last " << last;
   // After fitting, the parser reproduces most of the label map.
   ParserPrediction p = net->Predict(rgb);
@@ -140,7 +158,8 @@ TEST(ParserTrainMedia, AdamLowersLossOnRealLabelMap) {
 }
 
 TEST(ParserBenchSlow, SecondsPerImageAt128And256) {
-  InitTorchRuntime(2);
+  const char* env = std::getenv("SMILE_BENCH_THREADS");  // default 2
+  InitTorchRuntime(env ? std::max(1, std::atoi(env)) : 2);
   torch::NoGradGuard ng;
   for (int width : {16, 32})
     for (int size : {128, 256}) {
@@ -151,10 +170,12 @@ TEST(ParserBenchSlow, SecondsPerImageAt128And256) {
       net->eval();
       torch::Tensor x = torch::rand({1, 3, size, size}) * 2 - 1;
       ParserPrediction p = net->Predict(x);  // warm-up
-      const int reps = 5;
-      auto t0 = std::chrono::steady_clock::now();
-      for (int i = 0; i < reps; ++i) p = net->Predict(x);
-      double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+      double t = 1e9;  // best of 5: the shared VM's load only ever adds time
+      for (int i = 0; i < 5; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        p = net->Predict(x);
+        t = std::min(t, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
       EXPECT_EQ(p.labels.size(1), size);
       std::printf("[bench] parser w=%d %d px: %.4f s/image (%.3f M params)\n", width, size, t,
                   CountParameters(*net) / 1e6);

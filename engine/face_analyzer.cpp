@@ -1,0 +1,84 @@
+#include "engine/face_analyzer.h"
+
+#include <chrono>
+
+#include <opencv2/imgproc.hpp>
+
+namespace smile::engine {
+namespace {
+double MsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+cv::Mat FrameAnalysis::FrameLabels(cv::Size frame_size) const {
+  if (!found) return cv::Mat(frame_size, CV_8U, cv::Scalar(kBackground));
+  return WarpToFrame(smoothed.labels, alignment, frame_size, cv::INTER_NEAREST, cv::Scalar(kBackground));
+}
+
+Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_ptr<FaceParser> parser) {
+  if (o.align.size < 32 || o.align.size > 2048)
+    return InvalidArgument("aligned size " + std::to_string(o.align.size) + " is out of range; use 32..2048 (e.g. 256)");
+  SMILE_ASSIGN_OR_RETURN(FaceTracker tracker, FaceTracker::Create(o.tracker));
+  FaceAnalyzer a;
+  a.o_ = o;
+  a.tracker_ = std::move(tracker);
+  a.parser_ = parser ? std::move(parser) : std::make_unique<GeometricParser>(o.geometric);
+  a.smoother_ = MaskSmoother(o.smoother);
+  return a;
+}
+
+Result<cv::Mat> FaceAnalyzer::ParseStill(const cv::Mat& image) {
+  if (image.empty()) return InvalidArgument("ParseStill: empty image");
+  Reset();
+  SMILE_ASSIGN_OR_RETURN(FrameAnalysis a, Process(image, 0.0));
+  Reset();
+  if (!a.found) return NotFound("no face found in the image; use a photo with a visible frontal face");
+  return a.FrameLabels(image.size());
+}
+
+void FaceAnalyzer::Reset() {
+  tracker_.Reset();
+  smoother_.Reset();
+  have_prev_ = false;
+}
+
+Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
+  FrameAnalysis r;
+  auto t0 = std::chrono::steady_clock::now();
+  r.tracks = tracker_.Update(frame, t);
+  r.ms_track = MsSince(t0);
+  const TrackedFace* f = r.tracks.main_face();
+  if (!f) {
+    have_prev_ = false;
+    return r;
+  }
+  r.found = true;
+  r.face = *f;
+  t0 = std::chrono::steady_clock::now();
+  r.alignment = ComputeAlignment(f->landmarks, o_.align);
+  r.aligned = WarpToAligned(ToBgr(frame), r.alignment);
+  r.aligned_landmarks = TransformPoints(f->landmarks, r.alignment.to_aligned);
+  r.ms_align = MsSince(t0);
+  t0 = std::chrono::steady_clock::now();
+  SMILE_ASSIGN_OR_RETURN(r.parse, parser_->Parse(r.aligned, r.aligned_landmarks));
+  r.ms_parse = MsSince(t0);
+  t0 = std::chrono::steady_clock::now();
+  // Previous aligned frame -> this one, through the video frame.
+  cv::Matx23d prev_to_cur;
+  if (have_prev_) {
+    const cv::Matx33d a(r.alignment.to_aligned(0, 0), r.alignment.to_aligned(0, 1), r.alignment.to_aligned(0, 2),
+                        r.alignment.to_aligned(1, 0), r.alignment.to_aligned(1, 1), r.alignment.to_aligned(1, 2), 0, 0, 1);
+    const cv::Matx23d& b = prev_alignment_.to_frame;
+    const cv::Matx33d bb(b(0, 0), b(0, 1), b(0, 2), b(1, 0), b(1, 1), b(1, 2), 0, 0, 1);
+    const cv::Matx33d c = a * bb;
+    prev_to_cur = cv::Matx23d(c(0, 0), c(0, 1), c(0, 2), c(1, 0), c(1, 1), c(1, 2));
+  }
+  r.smoothed = o_.smooth ? smoother_.Update(r.parse, f->id, have_prev_ ? &prev_to_cur : nullptr) : r.parse;
+  have_prev_ = true;
+  prev_alignment_ = r.alignment;
+  r.ms_smooth = MsSince(t0);
+  return r;
+}
+
+}  // namespace smile::engine

@@ -1,0 +1,61 @@
+// FaceAnalyzer: the per-frame face pipeline of the engine:
+//   track (detect + landmarks) -> align -> parse -> smooth over time.
+// One analyzer follows one video (state: tracks, filters, smoothed masks).
+#pragma once
+
+#include <memory>
+
+#include <opencv2/core.hpp>
+
+#include "core/status.h"
+#include "engine/alignment.h"
+#include "engine/face_parser.h"
+#include "engine/face_tracker.h"
+#include "engine/mask_smoother.h"
+
+namespace smile::engine {
+
+struct AnalyzerOptions {
+  TrackerOptions tracker;
+  AlignOptions align;          // align.size = the parser's input size
+  bool smooth = true;          // temporal mask smoothing
+  SmootherOptions smoother;
+  GeometricParserOptions geometric;  // used when no parser is given
+};
+
+struct FrameAnalysis {
+  TrackResult tracks;
+  bool found = false;          // a main face this frame
+  TrackedFace face;            // the main face
+  Alignment alignment;
+  cv::Mat aligned;             // BGR, align.size square
+  Landmarks aligned_landmarks;
+  ParseResult parse;           // this frame's parse (aligned frame)
+  ParseResult smoothed;        // after temporal smoothing (== parse when smoothing is off)
+  double ms_track = 0, ms_align = 0, ms_parse = 0, ms_smooth = 0;
+  double ms_total() const { return ms_track + ms_align + ms_parse + ms_smooth; }
+  // The final labels warped back to frame coordinates (background outside the crop).
+  cv::Mat FrameLabels(cv::Size frame_size) const;
+};
+
+class FaceAnalyzer {
+ public:
+  // `parser` null: a GeometricParser with options.geometric.
+  static Result<FaceAnalyzer> Create(const AnalyzerOptions& o, std::unique_ptr<FaceParser> parser = nullptr);
+  Result<FrameAnalysis> Process(const cv::Mat& frame, double t);
+  // A still photo: fresh state, the main face parsed, labels in the photo's pixels
+  // (background where no face or outside the aligned crop). NotFound when there is no face.
+  Result<cv::Mat> ParseStill(const cv::Mat& image);
+  FaceTracker& tracker() { return tracker_; }
+  void Reset();
+
+ private:
+  AnalyzerOptions o_;
+  FaceTracker tracker_;
+  std::unique_ptr<FaceParser> parser_;
+  MaskSmoother smoother_;
+  bool have_prev_ = false;
+  Alignment prev_alignment_;
+};
+
+}  // namespace smile::engine

@@ -1,0 +1,65 @@
+// FaceParser: aligned face image -> 19-class label map (CV_8U, labels.h) and,
+// when the parser has them, per-class probabilities. Everything is in the
+// aligned frame (alignment.h). GeometricParser needs no training; a learned
+// network (models/) implements the same interface.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/status.h"
+#include "engine/labels.h"
+#include "engine/landmarks.h"
+
+namespace smile::engine {
+
+struct ParseResult {
+  cv::Mat labels;               // CV_8U, aligned size, values 0..18
+  std::vector<cv::Mat> probs;   // empty, or kNumLabels CV_32F planes (sum 1 per pixel), aligned size
+  bool has_eyeglasses = false;  // evidence found (GeometricParser) or eye_g pixels present
+};
+
+class FaceParser {
+ public:
+  virtual ~FaceParser() = default;
+  // `aligned` BGR (or gray) square; `pts` its 68 landmarks in aligned pixels (may be
+  // ignored by parsers that do not use landmarks).
+  virtual Result<ParseResult> Parse(const cv::Mat& aligned, const Landmarks& pts) = 0;
+  virtual std::string name() const = 0;
+};
+
+// Argmax of per-class planes -> CV_8U labels.
+cv::Mat ArgmaxLabels(const std::vector<cv::Mat>& probs);
+// Labels -> one-hot planes (CV_32F).
+std::vector<cv::Mat> OneHot(const cv::Mat& labels);
+
+struct GeometricParserOptions {
+  int work_size = 128;         // image-evidence classes are estimated at this resolution
+  int em_iterations = 2;       // colour-model refinements
+  bool detect_eyeglasses = true;
+  double eyeglasses_threshold = 2.2;  // edge-energy ratio bridge/cheek above which glasses are drawn
+};
+
+// Parts (skin, brows, eyes, nose, lips, mouth interior, ears' place) from the
+// landmarks; hair, neck, cloth, ears and background from colour models seeded by
+// the face geometry (Lab histograms, refined by EM) times spatial priors.
+class GeometricParser : public FaceParser {
+ public:
+  explicit GeometricParser(GeometricParserOptions o = {}) : o_(o) {}
+  Result<ParseResult> Parse(const cv::Mat& aligned, const Landmarks& pts) override;
+  std::string name() const override { return "geometric"; }
+  const GeometricParserOptions& options() const { return o_; }
+
+  // Landmark-driven part masks only (CV_32F soft masks per class, 0 planes elsewhere), for tests.
+  static std::vector<cv::Mat> PartMasks(cv::Size size, const Landmarks& pts);
+  // Eyeglasses evidence (edge energy across the nose bridge vs the cheeks) of a gray aligned image.
+  static double EyeglassesScore(const cv::Mat& gray, const Landmarks& pts);
+
+ private:
+  GeometricParserOptions o_;
+};
+
+}  // namespace smile::engine

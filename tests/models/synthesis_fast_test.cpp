@@ -1,0 +1,80 @@
+#include "models/synthesis_fast.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+namespace smile::models {
+namespace {
+
+torch::Tensor BlobMask(int64_t n, int64_t classes, int64_t size) {
+  // irregular regions: class = f(x, y) with several classes and ragged borders
+  auto y = torch::arange(size, torch::kLong).view({size, 1}).expand({size, size});
+  auto x = torch::arange(size, torch::kLong).view({1, size}).expand({size, size});
+  auto labels = (torch::div(x * 7 + y * 3, size / 3, "floor") + torch::div((x * y) % 5, 4, "floor")) % 6;
+  auto remap = torch::tensor({0, 1, 2, 4, 13, 17}, torch::kLong);
+  labels = remap.index_select(0, labels.reshape(-1)).view({1, size, size}).expand({n, size, size});
+  return OneHotMask(labels.contiguous(), classes);
+}
+
+// Non-trivial values for everything that starts at 0 / 1 in a fresh network.
+void Perturb(torch::nn::Module& m) {
+  torch::NoGradGuard ng;
+  for (auto& p : m.named_parameters()) {
+    const auto& k = p.key();
+    if (k.find("blending_gamma") != std::string::npos || k.find("noise.weight") != std::string::npos ||
+        k.find("bias") != std::string::npos)
+      p.value().copy_(torch::randn_like(p.value()) * 0.3);
+  }
+}
+
+void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, double tol,
+                            torch::ScalarType dtype = torch::kFloat32) {
+  auto cfg = ModelConfig::Preset(preset).value();
+  torch::manual_seed(11);
+  SynthesisGenerator g(cfg);
+  Perturb(*g);
+  auto mask = BlobMask(2, cfg.num_classes, cfg.image_size);
+  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
+  auto noise = g->MakeNoise(0);
+  torch::NoGradGuard ng;
+  auto plain = g->forward(mask, style.expand({2, -1, -1}), noise);
+  FastSynthesisGenerator fast(g, channels_last, dtype);
+  fast.SetStyle(style);
+  auto out = fast.Forward(mask, noise);
+  ASSERT_EQ(out.sizes(), plain.sizes());
+  const double err = (out - plain).abs().max().item<double>();
+  const double scale = plain.abs().max().item<double>();
+  testing::Test::RecordProperty("max_abs_err", std::to_string(err));
+  std::printf("%s%s max abs err %.3g (output max %.3g)\n", preset.c_str(), dtype == torch::kBFloat16 ? " bf16" : "", err, scale);
+  EXPECT_LT(err, tol * std::max(1.0, scale)) << preset << " max abs err " << err << " (output max " << scale << ")";
+  // a different style changes the output, and SetStyle picks it up
+  auto style2 = torch::randn_like(style);
+  fast.SetStyle(style2);
+  auto plain2 = g->forward(mask, style2.expand({2, -1, -1}), noise);
+  EXPECT_LT((fast.Forward(mask, noise) - plain2).abs().max().item<double>(), tol * std::max(1.0, scale));
+  EXPECT_GT((plain2 - plain).abs().max().item<double>(), 1e-3);
+}
+
+TEST(SynthesisFast, TinyMatchesPlainForward) { ExpectFastMatchesPlain("tiny", false, 1e-4); }
+TEST(SynthesisFast, TinyChannelsLastMatchesPlainForward) { ExpectFastMatchesPlain("tiny", true, 1e-4); }
+TEST(SynthesisFast, SmallMatchesPlainForward) { ExpectFastMatchesPlain("small", false, 1e-4); }
+
+// bf16 is not exact: bounded error (random weights, outputs of order 1).
+TEST(SynthesisFast, TinyBf16CloseToPlainForward) { ExpectFastMatchesPlain("tiny", true, 5e-2, torch::kBFloat16); }
+
+TEST(SynthesisFast, NeedsStyleAndNoise) {
+  auto cfg = ModelConfig::Preset("tiny").value();
+  SynthesisGenerator g(cfg);
+  FastSynthesisGenerator fast(g);
+  auto mask = BlobMask(1, cfg.num_classes, 32);
+  EXPECT_THROW(fast.Forward(mask, g->MakeNoise(0)), std::logic_error);
+  fast.SetStyle(torch::zeros({1, cfg.num_classes, cfg.synth_style_dim}));
+  EXPECT_THROW(fast.Forward(mask, {}), std::invalid_argument);
+  EXPECT_THROW(fast.SetStyle(torch::zeros({2, cfg.num_classes, cfg.synth_style_dim})), std::invalid_argument);
+}
+
+TEST(SynthesisFastSlow, PaperMatchesPlainForward) { ExpectFastMatchesPlain("paper", true, 1e-4); }
+
+}  // namespace
+}  // namespace smile::models

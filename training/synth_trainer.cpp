@@ -1,0 +1,139 @@
+#include "training/synth_trainer.h"
+
+#include <cmath>
+
+#include "training/ema.h"
+
+namespace smile::training {
+namespace {
+
+void SetRequiresGrad(torch::nn::Module& m, bool on) {
+  for (auto& p : m.parameters()) p.set_requires_grad(on);
+}
+
+// Adam for a lazily regularised network: lr and betas scaled by every / (every + 1) (StyleGAN2).
+std::unique_ptr<torch::optim::Adam> MakeAdam(std::vector<torch::Tensor> params, const SynthTrainOptions& o,
+                                             int reg_every) {
+  double ratio = reg_every > 0 ? static_cast<double>(reg_every) / (reg_every + 1) : 1.0;
+  auto opts = torch::optim::AdamOptions(o.lr * ratio).betas({std::pow(o.beta1, ratio), std::pow(o.beta2, ratio)});
+  return std::make_unique<torch::optim::Adam>(std::move(params), opts);
+}
+
+}  // namespace
+
+SynthTrainer::SynthTrainer(const models::ModelConfig& config, const SynthTrainOptions& options, torch::Device device)
+    : config_(config), options_(options), device_(device) {
+  torch::manual_seed(options.seed);
+  net_ = models::SynthesisNetwork(config);
+  ema_ = models::SynthesisNetwork(config);
+  disc_ = models::SynthesisDiscriminator(config, 3 + config.num_classes);
+  net_->to(device);
+  ema_->to(device);
+  disc_->to(device);
+  CopyWeights(*net_, *ema_);
+  SetRequiresGrad(*ema_, false);
+  ema_->eval();
+  g_opt_ = MakeAdam(net_->parameters(), options, options.pl_weight > 0 ? options.pl_every : 0);
+  d_opt_ = MakeAdam(disc_->parameters(), options, options.r1_every);
+}
+
+bool SynthTrainer::IsReferenceStep(int64_t iteration) const {
+  return options_.reference_every_step || iteration % 2 == 1;
+}
+
+torch::Tensor SynthTrainer::StyleFor(const SynthBatch& batch, bool reference, models::SynthesisNetwork& net) {
+  const int64_t n = batch.images.size(0);
+  auto random = net->mapping->Sample(n, device_);
+  if (!reference) return random;
+  auto encoded = net->encoder->forward(batch.images, batch.masks);
+  return models::FillAbsentStyles(encoded, random);
+}
+
+std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
+  SynthBatch batch{in.images.to(device_), in.masks.to(device_)};
+  std::map<std::string, double> losses;
+  const bool reference = IsReferenceStep(iteration_);
+  net_->train();
+  disc_->train();
+
+  // Discriminator.
+  SetRequiresGrad(*disc_, true);
+  torch::Tensor fake;
+  {
+    torch::NoGradGuard no_grad;
+    fake = net_->generator->forward(batch.masks, StyleFor(batch, reference, net_));
+  }
+  auto real_logits = disc_->forward(torch::cat({batch.images, batch.masks}, 1));
+  auto fake_logits = disc_->forward(torch::cat({fake, batch.masks}, 1));
+  auto d_loss = DiscriminatorLogisticLoss(real_logits, fake_logits);
+  d_opt_->zero_grad();
+  d_loss.backward();
+  d_opt_->step();
+  losses["d"] = d_loss.item<double>();
+  losses["real_score"] = real_logits.mean().item<double>();
+  losses["fake_score"] = fake_logits.mean().item<double>();
+
+  if (options_.r1_every > 0 && iteration_ % options_.r1_every == 0) {
+    auto real = batch.images.detach().requires_grad_(true);
+    auto logits = disc_->forward(torch::cat({real, batch.masks}, 1));
+    auto r1 = R1Penalty(logits, real);
+    d_opt_->zero_grad();
+    (options_.r1_gamma / 2 * r1 * options_.r1_every + 0 * logits[0]).sum().backward();
+    d_opt_->step();
+    losses["r1"] = r1.item<double>();
+  }
+
+  // Generator (+ mapping + style encoder).
+  SetRequiresGrad(*disc_, false);
+  auto style = StyleFor(batch, reference, net_);
+  fake = net_->generator->forward(batch.masks, style);
+  auto [logits, fake_features] = disc_->ForwardWithFeatures(torch::cat({fake, batch.masks}, 1));
+  auto g_loss = GeneratorNonSaturatingLoss(logits);
+  losses["g_adv"] = g_loss.item<double>();
+  if (reference) {
+    std::vector<torch::Tensor> real_features;
+    {
+      torch::NoGradGuard no_grad;
+      real_features = disc_->ForwardWithFeatures(torch::cat({batch.images, batch.masks}, 1)).second;
+    }
+    auto fm = FeatureMatchingLoss(fake_features, real_features);
+    g_loss = g_loss + options_.lambda_feat * fm;
+    losses["g_feat"] = fm.item<double>();
+    if (options_.lambda_l1 > 0) {
+      auto l1 = (fake - batch.images).abs().mean();
+      g_loss = g_loss + options_.lambda_l1 * l1;
+      losses["g_l1"] = l1.item<double>();
+    }
+  }
+  g_opt_->zero_grad();
+  g_loss.backward();
+  g_opt_->step();
+  losses["g"] = g_loss.item<double>();
+
+  if (options_.pl_weight > 0 && options_.pl_every > 0 && iteration_ % options_.pl_every == 0) {
+    const int64_t n = std::max<int64_t>(1, batch.images.size(0) / 2);
+    auto pl_style = net_->mapping->Sample(n, device_);
+    auto pl_images = net_->generator->forward(batch.masks.slice(0, 0, n), pl_style);
+    auto pl = PathLengthPenalty(pl_images, pl_style, &path_state_);
+    g_opt_->zero_grad();
+    (options_.pl_weight * options_.pl_every * pl + 0 * pl_images[0][0][0][0]).backward();
+    g_opt_->step();
+    losses["path"] = pl.item<double>();
+  }
+
+  AccumulateEma(*ema_, *net_, options_.ema_beta);
+  ++iteration_;
+  return losses;
+}
+
+torch::Tensor SynthTrainer::Reconstruct(const torch::Tensor& images, const torch::Tensor& masks) {
+  torch::NoGradGuard no_grad;
+  ema_->eval();
+  auto imgs = images.to(device_);
+  auto m = masks.to(device_);
+  auto encoded = ema_->encoder->forward(imgs, m);
+  auto style = models::FillAbsentStyles(encoded, ema_->mapping->Sample(1, device_));
+  return ema_->generator->forward(m, style, ema_->generator->MakeNoise(0));
+}
+
+}  // namespace smile::training

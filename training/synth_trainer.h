@@ -1,0 +1,79 @@
+// SynthTrainer: one training iteration of the SMILE semantic synthesis stage
+// (StyleGAN2 + SAC), following the paper and the StyleGAN2 recipe:
+//   - iterations alternate RANDOM steps (style matrix from the mapping network) and
+//     REFERENCE steps (style matrix from the style encoder on the real image);
+//   - non-saturating adversarial loss, logistic D loss, lazy R1 (gamma 10, every 16),
+//     path-length regularisation (weight 2, every 4, on random steps), EMA generator;
+//   - feature matching (lambda 10) and an optional L1 reconstruction on reference steps
+//     (the L1 term is what per-identity fitting leans on; the paper recipe sets it to 0).
+// The discriminator sees RGB concatenated with the one-hot mask (conditional).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "core/status.h"
+#include "models/config.h"
+#include "models/synthesis.h"
+#include "training/losses.h"
+
+namespace smile::training {
+
+struct SynthBatch {
+  torch::Tensor images;  // (N,3,S,S) float in [-1,1]
+  torch::Tensor masks;   // (N,C,S,S) one-hot float
+};
+
+struct SynthTrainOptions {
+  double lr = 0.002;
+  double beta1 = 0.0, beta2 = 0.99;
+  int r1_every = 16;
+  double r1_gamma = 10.0;
+  int pl_every = 4;
+  double pl_weight = 2.0;
+  double lambda_feat = 10.0;
+  double lambda_l1 = 0.0;         // reconstruction on reference steps (fit: 10)
+  double ema_beta = 0.999;
+  bool reference_every_step = false;  // fit: every step is a reference step
+  uint64_t seed = 0;
+};
+
+class SynthTrainer {
+ public:
+  SynthTrainer(const models::ModelConfig& config, const SynthTrainOptions& options, torch::Device device);
+
+  // One generator + discriminator iteration; returns the named losses.
+  std::map<std::string, double> Step(const SynthBatch& batch);
+  int64_t iteration() const { return iteration_; }
+  bool IsReferenceStep(int64_t iteration) const;
+
+  // Renders `masks` with styles encoded from `images` using the EMA networks (eval mode).
+  torch::Tensor Reconstruct(const torch::Tensor& images, const torch::Tensor& masks);
+
+  models::SynthesisNetwork& network() { return net_; }
+  models::SynthesisNetwork& ema() { return ema_; }
+  models::SynthesisDiscriminator& discriminator() { return disc_; }
+  torch::optim::Adam& g_optimizer() { return *g_opt_; }
+  torch::optim::Adam& d_optimizer() { return *d_opt_; }
+  void set_iteration(int64_t it) { iteration_ = it; }
+  double mean_path_length() const { return path_state_.mean_path_length; }
+  void set_mean_path_length(double v) { path_state_.mean_path_length = v; }
+
+ private:
+  torch::Tensor StyleFor(const SynthBatch& batch, bool reference, models::SynthesisNetwork& net);
+
+  models::ModelConfig config_;
+  SynthTrainOptions options_;
+  torch::Device device_;
+  models::SynthesisNetwork net_{nullptr}, ema_{nullptr};
+  models::SynthesisDiscriminator disc_{nullptr};
+  std::unique_ptr<torch::optim::Adam> g_opt_, d_opt_;
+  int64_t iteration_ = 0;
+  PathLengthState path_state_;
+};
+
+}  // namespace smile::training
