@@ -8,34 +8,17 @@
 
 namespace smile::training {
 
-const std::array<std::string, kNumAttributes>& AttributeNames() {
-  static const std::array<std::string, kNumAttributes> k = {"Male", "Eyeglasses", "Much_Hair",
-                                                            "Bangs", "Earrings", "Hat"};
-  return k;
-}
-
-const std::array<std::string, kNumDomains>& DomainNames() {
-  static const std::array<std::string, kNumDomains> k = {
-      "Male", "Female", "NOT_Eyeglasses", "Eyeglasses", "Few_Hair", "Much_Hair",
-      "NOT_Bangs", "Bangs", "NOT_Earrings", "Earrings", "NOT_Hat", "Hat"};
-  return k;
-}
-
-int DomainOf(int attribute, int value) {
-  if (attribute == kAttrMale) return value ? 0 : 1;
-  return 2 * attribute + (value ? 1 : 0);
-}
-
 std::string AttributeTargets::ToString() const {
   std::ostringstream os;
   for (int k = 0; k < kNumAttributes; ++k) {
     if (k) os << ' ';
-    os << AttributeNames()[k] << '=';
+    os << models::kAttributeNames[k] << '=';
     if (value[k] < 0) {
       os << '?';
       continue;
     }
-    os << int(value[k]) << (source[k] == AttributeSource::kReal ? "(real)" : "(derived)");
+    os << models::kDomainNames[DomainIndex(k, value[k])]
+       << (source[k] == AttributeSource::kReal ? "(real)" : "(derived)");
   }
   return os.str();
 }
@@ -100,8 +83,10 @@ bool CelebAAttributeTable::Find(const std::string& file_name, AttributeTargets* 
   const auto& row = it->second;
   for (int k = 0; k < kNumAttributes; ++k) {
     int v = -1;
-    if (k == kAttrMuchHair) {
-      if (bald_column_ >= 0) v = row[bald_column_] > 0 ? 0 : 1;  // SMILE: Much_Hair = 1 - Bald
+    if (k == kAttrHair) {
+      if (bald_column_ >= 0) v = row[bald_column_] > 0 ? 0 : 1;  // SMILE: Few_Hair = Bald, Much_Hair = 1 - Bald
+    } else if (k == kAttrGender) {
+      if (columns_[k] >= 0) v = row[columns_[k]] > 0 ? 0 : 1;  // choice 0 = Male, 1 = Female
     } else if (columns_[k] >= 0) {
       v = row[columns_[k]] > 0 ? 1 : 0;
     }
@@ -171,8 +156,8 @@ AttributeTargets DeriveAttributes(const cv::Mat& labels) {
   bool hat = h[kHat] >= 0.05 * f;
   set(kAttrHat, hat);
   set(kAttrEarrings, h[kEarring] >= 0.001 * f);
-  if (h[kHair] >= 0.15 * f) set(kAttrMuchHair, true);
-  else if (!hat) set(kAttrMuchHair, false);  // under a hat the hair amount is unknown
+  if (h[kHair] >= 0.15 * f) set(kAttrHair, true);  // Much_Hair
+  else if (!hat) set(kAttrHair, false);       // Few_Hair  // under a hat the hair amount is unknown
   // Bangs: hair over the forehead band right above the brows (or the eyes).
   if (!brows.empty() && brows.x1 - brows.x0 > 4) {
     int band = std::max(2, (brows.x1 - brows.x0) / 6);
@@ -205,7 +190,7 @@ void AttributeSummary::Add(const AttributeTargets& t) {
       ++unknown[k];
       continue;
     }
-    int d = DomainOf(k, t.value[k]);
+    int d = DomainIndex(k, t.value[k]);
     if (t.source[k] == AttributeSource::kReal) ++real[d];
     else ++derived[d];
   }
@@ -217,13 +202,13 @@ std::string AttributeSummary::ToString() const {
         "the label map):\n";
   for (int d = 0; d < kNumDomains; ++d) {
     char buf[160];
-    std::snprintf(buf, sizeof(buf), "  %-15s real %6lld  derived %6lld\n", DomainNames()[d].c_str(),
+    std::snprintf(buf, sizeof(buf), "  %-15s real %6lld  derived %6lld\n", std::string(models::kDomainNames[d]).c_str(),
                   static_cast<long long>(real[d]), static_cast<long long>(derived[d]));
     os << buf;
   }
   for (int k = 0; k < kNumAttributes; ++k)
-    if (unknown[k]) os << "  " << AttributeNames()[k] << " unknown for " << unknown[k] << " samples\n";
-  if (unknown[kAttrMale])
+    if (unknown[k]) os << "  " << models::kAttributeNames[k] << " unknown for " << unknown[k] << " samples\n";
+  if (unknown[kAttrGender])
     os << "  note: Male/Female cannot be derived from label maps; give a CelebA attribute file for these samples\n";
   return os.str();
 }

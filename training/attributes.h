@@ -1,5 +1,5 @@
 // Attribute targets of the manipulation stage: 6 attributes, 12 domains
-// (SMILE: Male, Female, NOT_Eyeglasses, Eyeglasses, Few_Hair, Much_Hair,
+// (models/attributes.h: Male, Female, NOT_Eyeglasses, Eyeglasses, Few_Hair, Much_Hair,
 // NOT_Bangs, Bangs, NOT_Earrings, Earrings, NOT_Hat, Hat). Taken from the CelebA
 // 40-attribute file when a sample is listed there ("real"), else derived from
 // the label map ("derived"): eyeglasses, hat, earrings, bangs and hair amount are
@@ -15,27 +15,28 @@
 #include <opencv2/core.hpp>
 
 #include "core/status.h"
+#include "models/attributes.h"
 
 namespace smile::training {
 
-constexpr int kNumAttributes = 6;
-constexpr int kNumDomains = 12;
+// The attribute / domain list lives in models/attributes.h (one place for every module).
+using models::kNumAttributes;
+using models::kNumDomains;
+using models::DomainIndex;
 
-// Attribute k has the domains (2k, 2k+1). Value 1 means Male / Eyeglasses / Much_Hair /
-// Bangs / Earrings / Hat. Domain of (k, value): k == 0 ? (value ? 0 : 1) : 2k + value.
-enum Attribute : int { kAttrMale = 0, kAttrEyeglasses, kAttrMuchHair, kAttrBangs, kAttrEarrings, kAttrHat };
-
-const std::array<std::string, kNumAttributes>& AttributeNames();  // Male, Eyeglasses, Much_Hair, ...
-const std::array<std::string, kNumDomains>& DomainNames();         // Male, Female, NOT_Eyeglasses, ...
-int DomainOf(int attribute, int value);
+// Attribute indices (models::kAttributeNames order). A target is the domain choice:
+// domain = DomainIndex(attribute, choice) = 2 * attribute + choice, so choice 0 is
+// Male / NOT_Eyeglasses / Few_Hair / NOT_Bangs / NOT_Earrings / NOT_Hat and choice 1
+// is Female / Eyeglasses / Much_Hair / Bangs / Earrings / Hat.
+enum Attribute : int { kAttrGender = 0, kAttrEyeglasses, kAttrHair, kAttrBangs, kAttrEarrings, kAttrHat };
 
 enum class AttributeSource : uint8_t { kUnknown = 0, kReal = 1, kDerived = 2 };
 
 struct AttributeTargets {
-  std::array<int8_t, kNumAttributes> value{-1, -1, -1, -1, -1, -1};  // 1 present, 0 absent, -1 unknown
+  std::array<int8_t, kNumAttributes> value{-1, -1, -1, -1, -1, -1};  // domain choice 0 / 1, -1 unknown
   std::array<AttributeSource, kNumAttributes> source{};
   bool known(int k) const { return value[k] >= 0; }
-  std::string ToString() const;  // "Male=1(real) Eyeglasses=0(derived) ..."
+  std::string ToString() const;  // "Gender=Male(real) Eyeglasses=NOT_Eyeglasses(derived) Hair=? ..."
 };
 
 // The CelebA attribute file (list_attr_celeba.txt / CelebAMask-HQ-attribute-anno.txt):
@@ -53,11 +54,11 @@ class CelebAAttributeTable {
  private:
   std::vector<std::string> names_;
   std::map<std::string, std::vector<int8_t>> rows_;  // keyed by file stem
-  std::array<int, kNumAttributes> columns_{};        // CelebA column of each SMILE attribute (-1 for Much_Hair = !Bald)
+  std::array<int, kNumAttributes> columns_{};        // CelebA column of each SMILE attribute (Hair uses Bald)
   int bald_column_ = -1;
 };
 
-// Mask-derived attributes (Male stays unknown). Thresholds are fractions of the
+// Mask-derived attributes (Gender stays unknown). Thresholds are fractions of the
 // face area (classes skin..l_lip): eyeglasses >= 2% eye_g, hat >= 5%, earrings
 // >= 0.1% ear_r, much hair >= 15% hair (unknown when a hat hides it), bangs when
 // hair covers >= 30% of the forehead band just above the brows (or above the

@@ -40,7 +40,8 @@ struct Batch {
   torch::Tensor images;          // (N,3,H,W) float32, RGB in [-1, 1]
   torch::Tensor onehot;          // (N,19,H,W) float32
   torch::Tensor labels;          // (N,H,W) int64 class ids
-  torch::Tensor attributes;      // (N,6) int64: 1 present, 0 absent, -1 unknown (order: AttributeNames())
+  torch::Tensor attributes;      // (N,6) int64 domain choice per attribute (domain = 2a + choice,
+                                 // models/attributes.h), -1 unknown (e.g. gender without a CelebA file)
   torch::Tensor attribute_real;  // (N,6) bool: value came from the CelebA attribute file
   std::vector<std::string> keys;
   std::vector<int64_t> indices;  // dataset indices

@@ -93,13 +93,13 @@ TEST(CelebAMaskHQDatasetMedia, CompositionMatchesTheLabelMaps) {
     EXPECT_EQ(Diff(s->labels, truth[id]), 0) << "sample " << id;
   }
   auto s0 = (*ds)->Load(0);
-  EXPECT_EQ(s0->attributes.value[kAttrMale], 1);
+  EXPECT_EQ(s0->attributes.value[kAttrGender], 0);  // Male
   EXPECT_EQ(s0->attributes.value[kAttrBangs], 1);
   EXPECT_EQ(s0->attributes.value[kAttrHat], 1);
-  EXPECT_EQ(s0->attributes.value[kAttrMuchHair], 1);  // Bald = -1
-  EXPECT_EQ(s0->attributes.source[kAttrMale], AttributeSource::kReal);
+  EXPECT_EQ(s0->attributes.value[kAttrHair], 1);  // Bald = -1
+  EXPECT_EQ(s0->attributes.source[kAttrGender], AttributeSource::kReal);
   auto s1 = (*ds)->Load(1);
-  EXPECT_EQ(s1->attributes.value[kAttrMale], -1);  // cannot be derived
+  EXPECT_EQ(s1->attributes.value[kAttrGender], -1);  // cannot be derived
   EXPECT_EQ(s1->attributes.source[kAttrEyeglasses], AttributeSource::kDerived);
 
   // Reduced decoding keeps the label map and gives a smaller photo.
@@ -112,7 +112,7 @@ TEST(CelebAMaskHQDatasetMedia, CompositionMatchesTheLabelMaps) {
 
   VerifyReport report = VerifyDataset(**ds);
   EXPECT_EQ(report.valid.size(), 2u);
-  EXPECT_EQ(report.attributes.real[DomainOf(kAttrMale, 1)], 1);
+  EXPECT_EQ(report.attributes.real[DomainIndex(kAttrGender, 0)], 1);  // one real Male
   EXPECT_NE(report.ToString().find("cannot be derived"), std::string::npos) << report.ToString();
 }
 
@@ -241,6 +241,21 @@ TEST(LabeledFolderDataset, ReadsFlatPairsAndSkipsBadSamples) {
   EXPECT_NE(s1.status().message().find("class id 19"), std::string::npos) << s1.status().message();
 }
 
+TEST(LabeledFolderDatasetMedia, OpensTheSharedCelebAMaskFolderAsIs) {
+  if (!testing::HaveCelebAMask()) GTEST_SKIP() << "no real media at " << testing::CelebAMaskDir();
+  auto ds = OpenDataset(testing::CelebAMaskDir());  // x.jpg beside x.png
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ((*ds)->layout(), "images+labels");
+  ASSERT_EQ((*ds)->size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    auto s = (*ds)->Load(i);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    cv::Mat truth = cv::imread(testing::CelebAMaskDir() + "/" + std::to_string(i) + ".png", cv::IMREAD_UNCHANGED);
+    EXPECT_EQ(Diff(s->labels, truth), 0);
+    EXPECT_EQ(s->image.size(), cv::Size(1024, 1024));
+  }
+}
+
 TEST(OpenDataset, EmptyOrMissingFolderSaysWhatIsExpected) {
   TempDir dir;
   auto empty = OpenDataset(dir.str());
@@ -337,6 +352,23 @@ TEST(UnlabeledDataset, LabellerFailuresAndBadOutputAreSkipReasons) {
   EXPECT_TRUE(r.valid.empty());
   EXPECT_EQ(r.skipped.count("labeller failed"), 1) << r.skipped.ToString();
   EXPECT_EQ(r.skipped.count("bad class id"), 1) << r.skipped.ToString();
+}
+
+TEST(UnlabeledDatasetMedia, LabelsTheSharedCelebAHQPhotos) {
+  std::string hq = testing::MediaDir() + "/celebahq";
+  if (!fs::is_directory(hq)) GTEST_SKIP() << "no real media at " << hq;
+  CountingLabeller lab;
+  DatasetOptions o;
+  o.labeller = lab.fn();
+  o.labeller_name = "bright";
+  auto ds = OpenDataset(hq, o);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ((*ds)->layout(), "unlabeled");
+  EXPECT_EQ((*ds)->size(), 32);
+  auto s = (*ds)->Load(5);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->labels.size(), s->image.size());
+  EXPECT_EQ(*lab.calls, 1);
 }
 
 TEST(UnlabeledDatasetMedia, SamplesEveryKthVideoFrameAndCachesThem) {

@@ -6,9 +6,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "models/image_tensor.h"
 #include "tests/training/test_util.h"
 #include "training/labels.h"
-#include "training/tensor_image.h"
 
 namespace smile::training {
 namespace {
@@ -81,12 +81,12 @@ TEST(DataLoader, BatchesHaveTheDocumentedShapesAndRanges) {
   EXPECT_LE(b->labels.max().item<int64_t>(), 18);
   EXPECT_EQ(b->attributes.sizes(), torch::IntArrayRef({4, 6}));
   EXPECT_EQ(b->attributes[0][kAttrHat].item<int64_t>(), 0);  // derived from the masks
-  EXPECT_EQ(b->attributes[0][kAttrMale].item<int64_t>(), -1);
+  EXPECT_EQ(b->attributes[0][kAttrGender].item<int64_t>(), -1);
   EXPECT_FALSE(b->attribute_real.any().item<bool>());
   EXPECT_EQ(b->keys.size(), 4u);
   // RGB order: the skin palette colour (204,0,0) shows up as a red-dominant pixel.
-  cv::Mat img = ImageTensorToBgr(b->images[0]);
-  cv::Mat lab = LabelTensorToMat(b->labels[0]);
+  cv::Mat img = models::TensorToImage(b->images[0]);
+  cv::Mat lab = models::TensorToLabels(b->labels[0]);
   EXPECT_EQ(img.size(), cv::Size(32, 32));
   int red = 0, skin = 0;
   for (int y = 0; y < 32; ++y)
@@ -97,7 +97,7 @@ TEST(DataLoader, BatchesHaveTheDocumentedShapesAndRanges) {
         red += p[2] > p[0] + 60;
       }
   EXPECT_GT(red, skin * 0.8);
-  EXPECT_EQ(cv::countNonZero(LabelTensorToMat(b->onehot[0]) != lab), 0);
+  EXPECT_EQ(cv::countNonZero(models::TensorToLabels(b->onehot.narrow(0, 0, 1)) != lab), 0);
 }
 
 TEST(DataLoader, SameSeedSameBatchesWhateverTheWorkers) {
