@@ -14,10 +14,10 @@ namespace smile::models {
 
 struct ModelBenchOptions {
   std::vector<std::string> configs = {"paper128", "paper"};  // ModelConfig presets
-  // generator (plain forward), generator_fast (fixed-style fast path, fp32, channels-last),
-  // generator_fast_nchw (same, default memory format), generator_bf16 (channels-last bf16),
+  // generator (plain forward), generator_fast (fixed-style fast path, fp32),
+  // generator_fast_cl (same, channels-last), generator_bf16 (bf16, polyphase),
   // style_encoder, mapping, discriminator
-  std::vector<std::string> networks = {"generator",     "generator_fast", "generator_fast_nchw", "generator_bf16",
+  std::vector<std::string> networks = {"generator",     "generator_fast", "generator_fast_cl", "generator_bf16",
                                        "style_encoder", "mapping",        "discriminator"};
   int warmup = 1;
   int iterations = 3;

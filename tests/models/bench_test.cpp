@@ -21,7 +21,7 @@ TEST(ModelBench, TinyConfigRowsForEveryNetwork) {
     EXPECT_EQ(r.image_size, 32);
     EXPECT_GT(r.params, 0) << r.network;
     EXPECT_GT(r.seconds_per_image, 0) << r.network;
-    if (r.network == "generator_fast" || r.network == "generator_fast_nchw") EXPECT_LT(r.max_abs_diff, 1e-4);
+    if (r.network == "generator_fast" || r.network == "generator_fast_cl") EXPECT_LT(r.max_abs_diff, 1e-4);
     if (r.network == "generator_bf16") EXPECT_LT(r.max_abs_diff, 0.2);
     if (r.network == "generator") EXPECT_EQ(r.max_abs_diff, -1);
   }
