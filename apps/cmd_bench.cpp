@@ -24,8 +24,9 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Positional("target", "what to benchmark: models");
   p.Option("configs", "LIST", "comma-separated model presets (paper, paper128, small, tiny)", "paper128,paper");
   p.Option("networks", "LIST",
-           "comma-separated: generator, generator_fast, generator_bf16, style_encoder, mapping, discriminator",
-           "generator,generator_fast,generator_bf16,style_encoder,mapping,discriminator");
+           "comma-separated: generator, generator_fast, generator_fast_cl, generator_bf16, style_encoder, "
+           "mapping, discriminator",
+           "generator,generator_fast,generator_fast_cl,generator_bf16,style_encoder,mapping,discriminator");
   p.Option("iters", "N", "timed runs per network (the median is reported)", "3");
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");

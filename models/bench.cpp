@@ -13,7 +13,8 @@
 namespace smile::models {
 
 std::vector<std::string> BenchNetworkNames() {
-  return {"generator", "generator_fast", "generator_bf16", "style_encoder", "mapping", "discriminator"};
+  return {"generator", "generator_fast", "generator_fast_cl", "generator_bf16", "style_encoder", "mapping",
+          "discriminator"};
 }
 
 namespace {
@@ -55,7 +56,8 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
   const auto known = BenchNetworkNames();
   for (const auto& n : o.networks)
     if (std::find(known.begin(), known.end(), n) == known.end())
-      return InvalidArgument("unknown network '" + n + "'; choose from generator, generator_fast, generator_bf16, "
+      return InvalidArgument("unknown network '" + n + "'; choose from generator, generator_fast, generator_fast_cl, "
+                             "generator_bf16, "
                              "style_encoder, mapping, discriminator");
   auto wants = [&](const std::string& n) {
     return std::find(o.networks.begin(), o.networks.end(), n) != o.networks.end();
@@ -75,7 +77,7 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
     SynthesisMapping mapping(cfg);
     mapping->eval();
     auto style = mapping->Sample(1);
-    if (wants("generator") || wants("generator_fast") || wants("generator_bf16")) {
+    if (wants("generator") || wants("generator_fast") || wants("generator_fast_cl") || wants("generator_bf16")) {
       SynthesisGenerator g(cfg);
       g->eval();
       auto noise = g->MakeNoise(0);
@@ -87,12 +89,12 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
         Time(o, [&] { plain = g->forward(mask, style, noise); }, &r);
         emit(r);
       }
-      for (const char* variant : {"generator_fast", "generator_bf16"}) {
+      for (const char* variant : {"generator_fast", "generator_fast_cl", "generator_bf16"}) {
         if (!wants(variant)) continue;
         ModelBenchRow r;
         r.network = variant;
         r.params = CountParameters(*g);
-        FastSynthesisGenerator fast(g, /*channels_last=*/true,
+        FastSynthesisGenerator fast(g, /*channels_last=*/r.network == "generator_fast_cl",
                                     r.network == "generator_bf16" ? torch::kBFloat16 : torch::kFloat32);
         fast.SetStyle(style);
         torch::Tensor out;

@@ -14,10 +14,11 @@ namespace smile::models {
 
 struct ModelBenchOptions {
   std::vector<std::string> configs = {"paper128", "paper"};  // ModelConfig presets
-  // generator (plain forward), generator_fast (fixed-style fast path, fp32, channels-last),
-  // generator_bf16 (same in bf16), style_encoder, mapping, discriminator
-  std::vector<std::string> networks = {"generator", "generator_fast", "generator_bf16", "style_encoder", "mapping",
-                                       "discriminator"};
+  // generator (plain forward), generator_fast (fixed-style fast path, fp32),
+  // generator_fast_cl (same, channels-last), generator_bf16 (bf16, polyphase),
+  // style_encoder, mapping, discriminator
+  std::vector<std::string> networks = {"generator",     "generator_fast", "generator_fast_cl", "generator_bf16",
+                                       "style_encoder", "mapping",        "discriminator"};
   int warmup = 1;
   int iterations = 3;
   int threads = 0;  // 0 = all cores

@@ -72,18 +72,23 @@ FastSynthesisGenerator::Layer FastSynthesisGenerator::MakeLayer(SacConv2dImpl& c
   l.k = c.kernel;
   l.upsample = c.upsample;
   l.demodulate = c.demodulate;
-  if (l.upsample) l.w_poly = PolyphaseKernel(l.w);
+  if (l.upsample) l.w_t = l.w.transpose(0, 1).contiguous();
   return l;
 }
 
-FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channels_last, torch::ScalarType dtype)
-    : config_(g->config), channels_last_(channels_last), dtype_(dtype) {
+FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channels_last, torch::ScalarType dtype,
+                                               int polyphase)
+    : config_(g->config),
+      channels_last_(channels_last),
+      dtype_(dtype),
+      polyphase_(polyphase < 0 ? dtype == torch::kBFloat16 : polyphase != 0) {
   torch::NoGradGuard ng;
   input_ = g->input;
   start_ = config_.synth_mask_start;
   input_mask_size_ = g->input_mask_size;
   resolutions_ = g->resolutions;
   up_kernel_ = MakeFirKernel(DefaultBlurKernel(), 4);
+  blur_kernel_ = MakeFirKernel(DefaultBlurKernel(), 4).to(dtype_);
   auto styled = [&](SacStyledConv& sc) {
     Layer l = MakeLayer(*sc->conv);
     l.noise_w = sc->noise->weight.detach().clone();
@@ -96,9 +101,14 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
     return l;
   };
   layers_.push_back(styled(g->conv1));
+  auto poly = [&](Layer& l) {
+    if (l.upsample && polyphase_) l.w_poly = PolyphaseKernel(l.w);
+    return l;
+  };
   layers_.push_back(rgb(g->to_rgb1));
   for (size_t s = 0; s < g->to_rgbs.size(); ++s) {
-    layers_.push_back(styled(g->convs[2 * s]));
+    auto up = styled(g->convs[2 * s]);
+    layers_.push_back(poly(up));
     layers_.push_back(styled(g->convs[2 * s + 1]));
     layers_.push_back(rgb(g->to_rgbs[s]));
   }
@@ -126,7 +136,7 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
     groups_.push_back(grp);
   }
   for (auto& l : layers_) {  // compute dtype (demodulation keeps w2 in fp32)
-    for (auto* t : {&l.w, &l.w_poly, &l.gamma_w, &l.gamma_b, &l.noise_w, &l.act_b, &l.rgb_b})
+    for (auto* t : {&l.w, &l.w_poly, &l.w_t, &l.gamma_w, &l.gamma_b, &l.noise_w, &l.act_b, &l.rgb_b})
       if (t->defined()) *t = t->to(dtype_);
   }
   for (auto& grp : groups_) {
@@ -136,7 +146,7 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
   if (channels_last_) {
     for (auto& l : layers_) {
       l.w = l.w.contiguous(torch::MemoryFormat::ChannelsLast);
-      if (l.upsample) l.w_poly = l.w_poly.contiguous(torch::MemoryFormat::ChannelsLast);
+      if (l.w_poly.defined()) l.w_poly = l.w_poly.contiguous(torch::MemoryFormat::ChannelsLast);
     }
     for (auto& grp : groups_) grp.w = grp.w.contiguous(torch::MemoryFormat::ChannelsLast);
   }
@@ -186,8 +196,11 @@ torch::Tensor FastSynthesisGenerator::RunConv(const Layer& l, const torch::Tenso
   auto gamma = Gamma(l, hidden_all, mask_r);
   auto xg = gamma * x;
   torch::Tensor out;
-  if (l.upsample) {
+  if (l.upsample && polyphase_) {
     out = F::pixel_shuffle(Conv(xg, l.w_poly, torch::Tensor(), 1), 2);
+  } else if (l.upsample) {
+    out = torch::conv_transpose2d(xg, l.w_t, torch::Tensor(), V2(2), V2(0));
+    out = Upfirdn2d(out, blur_kernel_, 1, 1, 1, 1);
   } else {
     out = Conv(xg, l.w, torch::Tensor(), l.k / 2);
   }

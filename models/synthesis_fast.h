@@ -9,9 +9,11 @@
 //     resolution run as one conv; the mask is resized once per resolution;
 //  3. demodulation without conv(gamma^2, w^2): sum over space of that conv equals
 //     sum_{i,ky,kx} w^2[o,i,ky,kx] * S[i,ky,kx], S = 9 shifted box sums of gamma^2;
-//  4. transposed stride-2 conv + blur = one 3x3 conv with 4x the output channels
-//     (polyphase, kernel pre-convolved with the blur) + pixel shuffle;
-//  5. optional channels-last memory format;
+//  4. optional: transposed stride-2 conv + blur = one 3x3 conv with 4x the output
+//     channels (polyphase, kernel pre-convolved with the blur) + pixel shuffle. It
+//     has 4x the MACs of the transposed conv, so it is only the default for bf16
+//     (this LibTorch's bf16 transposed conv is unreliable); measured slower in fp32;
+//  5. optional channels-last memory format (measured slower with this LibTorch);
 //  6. optional bf16 compute (weights cast ahead; input mask encoder, demodulation
 //     sums and the RGB skip stay fp32). Not exact: tests bound its error.
 // Not done: graph freezing.
@@ -28,8 +30,9 @@ namespace smile::models {
 class FastSynthesisGenerator {
  public:
   // Copies what it needs from `g` (weights are read now; later changes to g are not seen).
+  // polyphase: -1 = auto (on for bf16 only), 0 = off, 1 = on.
   explicit FastSynthesisGenerator(SynthesisGenerator g, bool channels_last = false,
-                                  torch::ScalarType dtype = torch::kFloat32);
+                                  torch::ScalarType dtype = torch::kFloat32, int polyphase = -1);
 
   // Folds the style matrix (1, C, D) into the gamma convolutions (cost ~ a few conv
   // weight products; redo when the style changes).
@@ -54,6 +57,7 @@ class FastSynthesisGenerator {
     torch::Tensor gamma_w, gamma_b;
     torch::Tensor w, w2;                // (out, in, k, k) scaled, squared
     torch::Tensor w_poly;               // (4*out, in, 3, 3) polyphase up-sampling kernel
+    torch::Tensor w_t;                  // (in, out, 3, 3) transposed-conv weight
     int64_t out_ch = 0, k = 3;
     bool upsample = false, demodulate = true;
     // StyledConv tail
@@ -75,12 +79,14 @@ class FastSynthesisGenerator {
   ModelConfig config_;
   torch::nn::Sequential input_;
   torch::Tensor up_kernel_;             // ToRGB skip up-sampling FIR
+  torch::Tensor blur_kernel_;           // blur after the transposed conv
   std::vector<Layer> layers_;           // conv1, rgb1, then per stage: up, conv, rgb
   std::vector<Group> groups_;
   std::vector<int> resolutions_;
   int start_ = 8, input_mask_size_ = 64;
   bool channels_last_ = false;
   torch::ScalarType dtype_ = torch::kFloat32;
+  bool polyphase_ = false;
   bool style_set_ = false;
 };
 

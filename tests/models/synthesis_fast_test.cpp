@@ -29,7 +29,7 @@ void Perturb(torch::nn::Module& m) {
 }
 
 void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, double tol,
-                            torch::ScalarType dtype = torch::kFloat32) {
+                            torch::ScalarType dtype = torch::kFloat32, int polyphase = -1) {
   auto cfg = ModelConfig::Preset(preset).value();
   torch::manual_seed(11);
   SynthesisGenerator g(cfg);
@@ -39,7 +39,7 @@ void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, doubl
   auto noise = g->MakeNoise(0);
   torch::NoGradGuard ng;
   auto plain = g->forward(mask, style.expand({2, -1, -1}), noise);
-  FastSynthesisGenerator fast(g, channels_last, dtype);
+  FastSynthesisGenerator fast(g, channels_last, dtype, polyphase);
   fast.SetStyle(style);
   auto out = fast.Forward(mask, noise);
   ASSERT_EQ(out.sizes(), plain.sizes());
@@ -58,7 +58,10 @@ void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, doubl
 
 TEST(SynthesisFast, TinyMatchesPlainForward) { ExpectFastMatchesPlain("tiny", false, 1e-4); }
 TEST(SynthesisFast, TinyChannelsLastMatchesPlainForward) { ExpectFastMatchesPlain("tiny", true, 1e-4); }
-TEST(SynthesisFast, SmallMatchesPlainForward) { ExpectFastMatchesPlain("small", false, 1e-4); }
+TEST(SynthesisFast, TinyPolyphaseMatchesPlainForward) {
+  ExpectFastMatchesPlain("tiny", false, 1e-4, torch::kFloat32, 1);
+}
+TEST(SynthesisFast, SmallMatchesPlainForward) { ExpectFastMatchesPlain("small", false, 1e-4, torch::kFloat32, 1); }
 
 // bf16 is not exact: bounded error (random weights, outputs of order 1).
 TEST(SynthesisFast, TinyBf16CloseToPlainForward) { ExpectFastMatchesPlain("tiny", true, 5e-2, torch::kBFloat16); }
