@@ -47,6 +47,8 @@ Status RunCopy(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
   if (sink_kind == capture::SinkKind::kVideoFile) {
     SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, /*create=*/true));
+  } else if (sink_kind == capture::SinkKind::kPreview) {
+    SMILE_RETURN_IF_ERROR(capture::OpenPreviewSink({}).status());  // needs a display
   }
   capture::SourceOptions sopts;
   sopts.force_live = job.live;

@@ -30,10 +30,12 @@ Status RunProbe(const std::vector<std::string>& args) {
   capture::SourceOptions opts;
   SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(media, opts));
   const capture::SourceInfo& i = src->info();
-  std::printf("%s\n  kind:      %s\n  video:     %dx%d, %.3f fps, %lld frames\n  duration:  %.3f s\n  audio:     none\n"
+  const std::string frames = i.frame_count >= 0 ? std::to_string(i.frame_count) + " frames" : "unknown frames (live)";
+  const std::string duration = i.duration_s > 0 ? std::to_string(i.duration_s) + " s" : "unknown (live)";
+  std::printf("%s\n  kind:      %s\n  video:     %dx%d, %.3f fps, %s\n  duration:  %s\n  audio:     none\n"
               "  live:      %s\n",
-              media.c_str(), capture::SourceKindName(i.kind), i.width, i.height, i.fps,
-              static_cast<long long>(i.frame_count), i.duration_s, i.is_live ? "yes" : "no");
+              media.c_str(), capture::SourceKindName(i.kind), i.width, i.height, i.fps, frames.c_str(),
+              duration.c_str(), i.is_live ? "yes" : "no");
   return Status::Ok();
 }
 

@@ -27,6 +27,7 @@ class PreviewSink : public FrameSink {
     if (frame.empty()) return Status::Ok();
     try {
       cv::imshow(title_, *frame.image);
+      open_ = true;
       int key = cv::waitKey(1);
       if (key == 'q' || key == 27) RequestStop();  // q / Esc ends the session like Ctrl-C
     } catch (const cv::Exception& e) {
@@ -55,7 +56,7 @@ class PreviewSink : public FrameSink {
  private:
   std::string title_;
   int64_t frames_ = 0;
-  bool open_ = true;
+  bool open_ = false;
 };
 
 class GstSink : public FrameSink {

@@ -6,6 +6,7 @@
 #include "capture/media_info.h"
 #include "capture/source.h"
 #include "core/log.h"
+#include "core/shutdown.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -27,9 +28,11 @@ std::string BaseName(const std::string& p) {
 // Interrupt callback: lets a stop request (or a network timeout) break blocking reads.
 struct InterruptState {
   int64_t deadline_us = 0;  // 0: none
+  bool live = false;
 };
 int InterruptCallback(void* opaque) {
   auto* st = static_cast<InterruptState*>(opaque);
+  if (st->live && StopRequested()) return 1;  // Ctrl-C breaks a stalled network read
   return st->deadline_us > 0 && av_gettime_relative() > st->deadline_us;
 }
 
@@ -139,6 +142,7 @@ class FfmpegSource : public FrameSource {
       info_.audio_sample_rate = a->sample_rate;
       info_.audio_channels = a->ch_layout.nb_channels;
     }
+    interrupt_.live = network;
     info_.is_live = options.force_live || network ||
                     (fmt_->iformat && std::string(fmt_->iformat->name).find("v4l2") != std::string::npos);
     if (network && info_.duration_s > 0 && uri.rfind("http", 0) == 0 && !options.force_live) {

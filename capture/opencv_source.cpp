@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include <opencv2/core/utility.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "capture/source.h"
@@ -80,7 +81,14 @@ class OpenCvSource : public FrameSource {
 
 }  // namespace
 
+void QuietOpenCvLog() {
+  // OpenCV's GStreamer backend warns on every open ("Cannot query video
+  // position"); keep its log for --verbose.
+  if (GetLogLevel() > LogLevel::kDebug) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+}
+
 Status CheckGstPipeline(const std::string& pipeline) {
+  QuietOpenCvLog();
   static std::once_flag once;
   std::call_once(once, [] { gst_init(nullptr, nullptr); });
   GError* error = nullptr;
@@ -148,6 +156,7 @@ Result<std::unique_ptr<FrameSource>> OpenWebcamSource(const std::string& uri, co
     index = std::atoi(uri.c_str());
     dev = "/dev/video" + std::to_string(index);
   }
+  QuietOpenCvLog();
   struct stat st {};
   if (stat(dev.c_str(), &st) != 0) {
     return NotFound("no camera " + uri + ": " + dev +

@@ -40,7 +40,8 @@ struct SourceInfo {
 };
 
 struct SourceOptions {
-  int64_t max_frames = -1;    // stop after this many frames (-1: all)
+  int64_t max_frames = -1;    // stop after this many frames (-1: all); for jobs prefer
+                              // JobOptions::max_frames, which also cuts the copied audio
   bool force_live = false;    // treat the source as live (drop-oldest queues)
   double image_fps = 25.0;    // frame rate given to image sequences / folders / single images
   int decode_threads = 0;     // FFmpeg decoder threads (0: automatic)
