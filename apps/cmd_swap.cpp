@@ -15,7 +15,7 @@
 #include "engine/alignment.h"
 #include "engine/face_analyzer.h"
 #include "engine/head_renderer.h"
-#include "engine/labels.h"
+#include "core/face_labels.h"
 #include "models/identity_model.h"
 #include "models/runtime.h"
 
@@ -97,7 +97,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   auto record = [&](const Frame& in, const cv::Mat& labels_in_frame, const cv::Mat& output) -> Status {
     if (!compare && sheet_path.empty()) return Status::Ok();
     cv::Mat mask_panel = labels_in_frame.empty() ? cv::Mat(in.image->size(), CV_8UC3, cv::Scalar::all(0))
-                                                 : engine::OverlayLabels(*in.image, labels_in_frame, 0.6);
+                                                 : OverlayLabels(*in.image, labels_in_frame, 0.6);
     cv::Mat row;
     cv::hconcat(std::vector<cv::Mat>{*in.image, mask_panel, output}, row);
     if (compare) SMILE_RETURN_IF_ERROR(compare->Write(Frame::FromMat(row, in.pts_us, in.sequence)));
@@ -117,7 +117,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
     }
     const cv::Mat& labels = an.smoothed.labels;
     SMILE_ASSIGN_OR_RETURN(cv::Mat rendered, renderer.Render(labels));
-    cv::Mat region = engine::HeadRegion(labels);
+    cv::Mat region = HeadRegion(labels);
     if (color > 0) {
       cv::Mat matched = rendered.clone();
       engine::MatchColors(matched, an.aligned, region);

@@ -25,20 +25,6 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
   return out;
 }
 
-cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck) {
-  cv::Mat region(labels.size(), CV_8UC1, cv::Scalar(0));
-  for (int y = 0; y < labels.rows; ++y) {
-    const uint8_t* l = labels.ptr<uint8_t>(y);
-    uint8_t* r = region.ptr<uint8_t>(y);
-    for (int x = 0; x < labels.cols; ++x) {
-      const int c = l[x];
-      const bool head = (c >= 1 && c <= 15) || (include_neck && c == 17);
-      r[x] = head ? 255 : 0;
-    }
-  }
-  return region;
-}
-
 void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region) {
   if (cv::countNonZero(region) < 16) return;
   cv::Mat lab_i, lab_r;

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
+#include "core/face_labels.h"
 #include "core/status.h"
 #include "models/synthesis.h"
 
@@ -29,8 +30,6 @@ class HeadRenderer {
   std::vector<torch::Tensor> noise_;
 };
 
-// CV_8U 255 where the label is part of the head (face parts, hair, hat, ears, earrings, neck).
-cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck = true);
 // Shifts `image`'s per-channel mean and std (Lab) inside `region` to match `reference`'s.
 void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region);
 

@@ -1,31 +1,5 @@
-// The 19 face-parsing classes (CelebAMask-HQ order) and helpers to show them.
-// Left/right are the SUBJECT's: l_eye is dlib points 42-47 (image right side).
+// The engine uses the shared face-label definitions of core/face_labels.h
+// (namespace smile, found unqualified from smile::engine).
 #pragma once
 
-#include <array>
-#include <string>
-
-#include <opencv2/core.hpp>
-
-namespace smile::engine {
-
-enum Label : int {
-  kBackground = 0, kSkin = 1, kNose = 2, kEyeG = 3, kLEye = 4, kREye = 5, kLBrow = 6, kRBrow = 7,
-  kLEar = 8, kREar = 9, kMouth = 10, kULip = 11, kLLip = 12, kHair = 13, kHat = 14, kEarR = 15,
-  kNeckL = 16, kNeck = 17, kCloth = 18,
-};
-constexpr int kNumLabels = 19;
-
-const char* LabelName(int label);
-// Index of a name ("l_eye"), or -1.
-int LabelFromName(const std::string& name);
-// BGR display colour of a label (the CelebAMask-HQ palette).
-cv::Vec3b LabelColor(int label);
-// Labels (CV_8U) -> BGR colour image.
-cv::Mat ColorizeLabels(const cv::Mat& labels);
-// Blends the colourised labels over a BGR image (alpha = label weight; background left as is).
-cv::Mat OverlayLabels(const cv::Mat& bgr, const cv::Mat& labels, double alpha = 0.5);
-// The label with the left/right meaning swapped (for horizontal flips): l_eye <-> r_eye etc.
-int MirrorLabel(int label);
-
-}  // namespace smile::engine
+#include "core/face_labels.h"

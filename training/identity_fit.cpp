@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/face_labels.h"
 #include "core/image_metrics.h"
 #include "core/log.h"
 #include "core/shutdown.h"
@@ -16,17 +17,8 @@ namespace {
 // Subject left/right labels swap under a horizontal flip.
 torch::Tensor FlipLabelTable(int num_classes) {
   std::vector<int64_t> t(num_classes);
-  for (int c = 0; c < num_classes; ++c) t[c] = c;
-  const int pairs[][2] = {{4, 5}, {6, 7}, {8, 9}};
-  for (auto& p : pairs)
-    if (p[1] < num_classes) std::swap(t[p[0]], t[p[1]]);
+  for (int c = 0; c < num_classes; ++c) t[c] = MirrorLabel(c);
   return torch::tensor(t, torch::kLong);
-}
-
-cv::Mat HeadRegionOf(const cv::Mat& labels) {
-  cv::Mat r = (labels >= 1) & (labels <= 15);
-  r |= (labels == 17);
-  return r;
 }
 
 struct Tensors {
@@ -123,7 +115,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     for (size_t i : hold_idx) {
       const auto& smp = samples[i];
       auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
-      cv::Mat region = HeadRegionOf(smp.labels);
+      cv::Mat region = HeadRegion(smp.labels);
       cv::Mat out = models::TensorToImage(ema->generator->forward(mask, style, noise));
       psnr.push_back(Psnr(out, smp.image, region));
       ssim.push_back(Ssim(out, smp.image, region));

@@ -1,19 +1,23 @@
-#include "engine/labels.h"
+#include "core/face_labels.h"
 
 #include <opencv2/imgproc.hpp>
 
-namespace smile::engine {
+namespace smile {
 namespace {
 const std::array<const char*, kNumLabels> kNames = {
     "background", "skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
     "mouth", "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth"};
-// CelebAMask-HQ palette (RGB), stored here as BGR.
-const std::array<cv::Vec3b, kNumLabels> kColors = {
-    cv::Vec3b(0, 0, 0),       cv::Vec3b(0, 85, 204),   cv::Vec3b(0, 204, 76),  cv::Vec3b(0, 0, 204),
-    cv::Vec3b(204, 51, 204),  cv::Vec3b(255, 153, 0),  cv::Vec3b(0, 0, 102),   cv::Vec3b(0, 255, 255),
-    cv::Vec3b(204, 0, 102),   cv::Vec3b(0, 153, 102),  cv::Vec3b(153, 0, 255), cv::Vec3b(0, 255, 255),
-    cv::Vec3b(102, 0, 0),     cv::Vec3b(204, 0, 0),    cv::Vec3b(0, 204, 255), cv::Vec3b(153, 153, 255),
-    cv::Vec3b(255, 204, 0),   cv::Vec3b(0, 51, 255),   cv::Vec3b(0, 204, 0)};
+// CelebAMask-HQ palette: face_parsing/Data_preprocessing/g_color.py (RGB), stored as BGR.
+const std::array<cv::Vec3b, kNumLabels> kColors = [] {
+  const int rgb[kNumLabels][3] = {{0, 0, 0},     {204, 0, 0},   {76, 153, 0},   {204, 204, 0},  {51, 51, 255},
+                                  {204, 0, 204}, {0, 255, 255}, {255, 204, 204}, {102, 51, 0},  {255, 0, 0},
+                                  {102, 204, 0}, {255, 255, 0}, {0, 0, 153},    {0, 0, 204},    {255, 51, 153},
+                                  {0, 204, 204}, {0, 51, 0},    {255, 153, 51}, {0, 204, 0}};
+  std::array<cv::Vec3b, kNumLabels> p;
+  for (int i = 0; i < kNumLabels; ++i)
+    p[i] = cv::Vec3b(static_cast<uint8_t>(rgb[i][2]), static_cast<uint8_t>(rgb[i][1]), static_cast<uint8_t>(rgb[i][0]));
+  return p;
+}();
 }  // namespace
 
 const char* LabelName(int label) {
@@ -71,4 +75,19 @@ int MirrorLabel(int label) {
   }
 }
 
-}  // namespace smile::engine
+bool IsHeadLabel(int label, bool include_neck) {
+  return (label >= kSkin && label <= kEarR) || (include_neck && label == kNeck);
+}
+
+cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck) {
+  CV_Assert(labels.type() == CV_8UC1);
+  cv::Mat region(labels.size(), CV_8UC1);
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* l = labels.ptr<uint8_t>(y);
+    uint8_t* r = region.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) r[x] = IsHeadLabel(l[x], include_neck) ? 255 : 0;
+  }
+  return region;
+}
+
+}  // namespace smile
