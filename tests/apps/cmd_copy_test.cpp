@@ -15,54 +15,12 @@
 #include <thread>
 #include <vector>
 
+#include "cli_util.h"
+
 namespace {
 
+using namespace smile_cli;
 namespace fs = std::filesystem;
-
-struct CmdRun {
-  int code = -1;
-  std::string out;  // stdout + stderr
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CmdRun Smile(const std::vector<std::string>& args) {
-  std::string cmd = Quote(SMILE_BIN);
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " 2>&1";
-  CmdRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string Clip(const std::string& name) { return std::string(SMILE_MEDIA_DIR) + "/video/" + name + ".mp4"; }
-bool HaveMedia() { return fs::exists(Clip("d11")); }
-#define SKIP_WITHOUT_MEDIA() \
-  if (!HaveMedia()) GTEST_SKIP() << "shared media not found at " << SMILE_MEDIA_DIR << "/video"
-
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "smile-cli-XXXXXX").string();
-    path_ = mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& n) const { return path_ + "/" + n; }
-  size_t Count() const { return std::distance(fs::directory_iterator(path_), fs::directory_iterator()); }
-
- private:
-  std::string path_;
-};
 
 TEST(CliCopy, HelpAndBadArguments) {
   CmdRun help = Smile({"copy", "--help"});

@@ -1,0 +1,77 @@
+// `smile fit`, `smile swap` and `smile demo` driven through the binary on real media.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "cli_util.h"
+
+namespace {
+
+using namespace smile_cli;
+namespace fs = std::filesystem;
+
+TEST(CliSwap, HelpAndBadArguments) {
+  CmdRun help = Smile({"swap", "--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* opt : {"--identity", "--video", "--face", "--compare", "--sheet"})
+    EXPECT_NE(help.out.find(opt), std::string::npos) << opt;
+  CmdRun missing = Smile({"swap", "--video", "x.mp4", "-o", "y.mp4"});
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("--identity"), std::string::npos) << missing.out;
+  CmdRun fit = Smile({"fit", "--identity", "x.mp4", "-o", "y.smile", "--minutes", "0", "--iters", "0"});
+  EXPECT_NE(fit.code, 0);
+}
+
+TEST(CliSwapMedia, PhotoIdentityAndWrongCheckpointAreClearErrors) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun photo = Smile({"swap", "--identity", std::string(SMILE_MEDIA_DIR) + "/faces/lp_s0.jpg", "--video",
+                        Clip("d11"), "-o", t / "out.mp4"});
+  EXPECT_EQ(photo.code, 2) << photo.out;
+  EXPECT_NE(photo.out.find("smile fit"), std::string::npos) << photo.out;
+  { std::ofstream(t / "bad.smile") << "not a checkpoint"; }
+  CmdRun bad = Smile({"swap", "--identity", t / "bad.smile", "--video", Clip("d11"), "-o", t / "out.mp4"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("bad.smile"), std::string::npos) << bad.out;
+  EXPECT_FALSE(fs::exists(t / "out.mp4"));
+}
+
+// The thin end-to-end path: fit a (tiny, few-iteration) identity on one clip, swap it
+// into another clip; frame count, fps and audio are kept, the head region changes
+// much more than the background, and the side-by-side video and contact sheet exist.
+TEST(CliSwapMedia, FitThenSwapKeepsFramesAndAudioAndChangesTheHead) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun fit = Smile({"--quiet", "fit", "--identity", Clip("d18"), "-o", t / "id.smile", "--config", "tiny",
+                      "--iters", "20", "--max-samples", "24", "--every", "6"});
+  ASSERT_EQ(fit.code, 0) << fit.out;
+  ASSERT_TRUE(fs::exists(t / "id.smile"));
+  CmdRun swap = Smile({"--quiet", "swap", "--identity", t / "id.smile", "--video", Clip("d11"), "-o",
+                       t / "swap.mp4", "--max-frames", "12", "--compare", t / "cmp.mp4", "--sheet",
+                       t / "sheet.png"});
+  ASSERT_EQ(swap.code, 0) << swap.out;
+  CmdRun probe = Smile({"probe", t / "swap.mp4"});
+  EXPECT_NE(probe.out.find("12 frames"), std::string::npos) << probe.out;
+  EXPECT_NE(probe.out.find("audio aac"), std::string::npos) << probe.out;
+  EXPECT_TRUE(fs::exists(t / "cmp.mp4"));
+  cv::Mat sheet = cv::imread(t / "sheet.png");
+  ASSERT_FALSE(sheet.empty());
+  EXPECT_EQ(sheet.rows % 480, 0) << "rows of 480 px, one per sampled frame";
+  // The head (centre of the 512x512 clip) changes; the corners stay.
+  cv::VideoCapture in(Clip("d11")), out(t / "swap.mp4");
+  cv::Mat a, b;
+  double centre = 0, corner = 0;
+  for (int i = 0; i < 12 && in.read(a) && out.read(b); ++i) {
+    cv::Mat d;
+    cv::absdiff(a, b, d);
+    centre += cv::mean(d(cv::Rect(176, 160, 160, 200)))[0];
+    corner += cv::mean(d(cv::Rect(0, 0, 64, 64)))[0];
+  }
+  EXPECT_GT(centre, 3 * corner + 12) << "centre " << centre << " corner " << corner;
+}
+
+}  // namespace
