@@ -8,7 +8,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "capture/media_job.h"
+#include "capture/sink.h"
+#include "capture/source.h"
+#include "core/face_labels.h"
 #include "core/log.h"
+#include "engine/face_analyzer.h"
 
 namespace smile::app {
 
@@ -18,11 +23,49 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Without an identity model: the parsing stage every job runs on, as a real video
+// (input | 19-class mask overlay, with the clip's audio) and a contact sheet.
+Status RunMaskDemo(const fs::path& clip, const fs::path& out, int64_t max_frames) {
+  SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(clip.string()));
+  capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
+  SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink((out / "masks.mp4").string(), kopts));
+  engine::AnalyzerOptions ao;
+  ao.align.size = 256;
+  SMILE_ASSIGN_OR_RETURN(auto analyzer, engine::FaceAnalyzer::Create(ao));
+  const int64_t total = max_frames > 0 ? max_frames : source->info().frame_count;
+  std::vector<cv::Mat> rows;
+  auto stage = [&](const Frame& f) -> Result<Frame> {
+    SMILE_ASSIGN_OR_RETURN(auto an, analyzer.Process(*f.image, f.pts_us / 1e6));
+    cv::Mat overlay = an.found ? OverlayLabels(*f.image, an.FrameLabels(f.image->size()), 0.6) : f.image->clone();
+    cv::Mat row;
+    cv::hconcat(*f.image, overlay, row);
+    if (total > 0 && f.sequence % std::max<int64_t>(1, total / 6) == total / 12 && rows.size() < 6) {
+      cv::Mat small;
+      cv::resize(row, small, cv::Size(), 360.0 / row.rows, 360.0 / row.rows, cv::INTER_AREA);
+      rows.push_back(small);
+    }
+    return Frame::FromMat(row, f.pts_us, f.sequence);
+  };
+  capture::JobOptions job;
+  job.label = "parse";
+  job.max_frames = max_frames > 0 ? max_frames : -1;
+  capture::JobReport r = capture::RunMediaJob(*source, *sink, stage, job);
+  SMILE_RETURN_IF_ERROR(r.status);
+  if (!rows.empty()) {
+    cv::Mat sheet;
+    cv::vconcat(rows, sheet);
+    cv::imwrite((out / "contact_sheet.png").string(), sheet);
+  }
+  return Status::Ok();
+}
+
 Status RunDemo(const std::vector<std::string>& args) {
   ArgParser p("demo",
               "Run the main job on the bundled defaults: swap the head in the bundled clip "
-              "(assets/demo/driver.mp4) with the bundled identity model (assets/models/identity.smile), "
-              "keeping its audio, and write a side-by-side video (input | mask | output) and a contact sheet.");
+              "(assets/demo/driver.mp4) with the identity model assets/models/identity.smile, keeping its "
+              "audio, and write a side-by-side video (input | mask | output) and a contact sheet. Without that "
+              "model (none is bundled yet) it writes the parsing stage's result (input | mask) instead and "
+              "says how to fit one.");
   p.Option("output", "DIR", "folder for the results", "demo-out");
   p.Option("assets", "DIR", "assets folder", SMILE_ASSETS_DIR);
   p.Option("max-frames", "N", "only the first N frames (0 = all)", "0");
@@ -33,13 +76,22 @@ Status RunDemo(const std::vector<std::string>& args) {
   if (!ParseOrHelp(p, a, &status)) return status;
   const fs::path assets = p.Get("assets"), out = p.Get("output");
   const fs::path clip = assets / "demo" / "driver.mp4", model = assets / "models" / "identity.smile";
-  for (const auto& f : {clip, model})
-    if (!fs::exists(f))
-      return NotFound("bundled file '" + f.string() + "' is missing; run from a complete checkout (see assets/README.md)");
+  if (!fs::exists(clip))
+    return NotFound("bundled clip '" + clip.string() + "' is missing; run from a complete checkout");
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) return IoError("cannot create '" + out.string() + "': " + ec.message());
   SMILE_ASSIGN_OR_RETURN(int64_t max_frames, p.GetInt("max-frames", 0, int64_t(1) << 40));
+  if (!fs::exists(model)) {
+    SMILE_LOG(kInfo) << "demo: no bundled identity model (" << model.string()
+                     << "); showing the parsing stage instead";
+    SMILE_RETURN_IF_ERROR(RunMaskDemo(clip, out, max_frames));
+    std::printf("demo results in %s/: masks.mp4 (input | 19-class mask, with the clip's audio), contact_sheet.png\n"
+                "For a head swap, fit an identity first (see docs/STATUS.md for its cost today), then run the demo again:\n"
+                "  smile fit --identity <their video> -o %s\n  smile demo -o %s\n",
+                out.string().c_str(), model.string().c_str(), out.string().c_str());
+    return Status::Ok();
+  }
   std::vector<std::string> swap = {"--identity",   model.string(),
                                    "--video",      clip.string(),
                                    "--output",     (out / "swap.mp4").string(),
