@@ -106,15 +106,6 @@ int CelebAAttributeTable::Raw(const std::string& file_name, const std::string& a
 }
 
 namespace {
-struct Box {
-  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
-  int64_t n = 0;
-  void Add(int x, int y) {
-    x0 = std::min(x0, x); y0 = std::min(y0, y); x1 = std::max(x1, x); y1 = std::max(y1, y); ++n;
-  }
-  bool empty() const { return n == 0; }
-};
-
 // Fraction of hair pixels inside rows [r0, r1) x cols [c0, c1].
 double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
   r0 = std::max(0, r0); r1 = std::min(labels.rows, r1);
@@ -134,7 +125,7 @@ double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
 AttributeTargets DeriveAttributes(const cv::Mat& labels) {
   AttributeTargets t;
   if (labels.empty() || labels.type() != CV_8UC1) return t;
-  Box brows, eyes;
+  LabelBox brows, eyes;
   int64_t h[256] = {0};
   for (int y = 0; y < labels.rows; ++y) {
     const uint8_t* p = labels.ptr<uint8_t>(y);

@@ -69,4 +69,13 @@ Status ValidateLabelMap(const cv::Mat& labels) {
   return Status::Ok();
 }
 
+LabelBox Union(const LabelBox& a, const LabelBox& b) {
+  LabelBox u = a;
+  if (b.empty()) return u;
+  if (u.empty()) return b;
+  u.x0 = std::min(u.x0, b.x0); u.y0 = std::min(u.y0, b.y0);
+  u.x1 = std::max(u.x1, b.x1); u.y1 = std::max(u.y1, b.y1); u.n += b.n;
+  return u;
+}
+
 }  // namespace smile::training

@@ -3,6 +3,7 @@
 // torch) so that the engine can reuse ColorizeLabels / CelebAMaskPaletteBgr.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -43,5 +44,21 @@ Status ValidateLabelMap(const cv::Mat& labels);
 
 // Per-class pixel counts of a CV_8UC1 map (ids > 18 are ignored).
 std::array<int64_t, kNumClasses> ClassHistogram(const cv::Mat& labels);
+
+// Bounding box of label pixels, grown point by point (attribute derivation, mask edits).
+struct LabelBox {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+  int64_t n = 0;  // pixels added
+  void Add(int x, int y) {
+    x0 = std::min(x0, x); y0 = std::min(y0, y); x1 = std::max(x1, x); y1 = std::max(y1, y); ++n;
+  }
+  bool empty() const { return n == 0; }
+  int w() const { return x1 - x0 + 1; }
+  int h() const { return y1 - y0 + 1; }
+  double cx() const { return (x0 + x1) * 0.5; }
+  double cy() const { return (y0 + y1) * 0.5; }
+};
+// The box holding both (pixel counts add up).
+LabelBox Union(const LabelBox& a, const LabelBox& b);
 
 }  // namespace smile::training

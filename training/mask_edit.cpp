@@ -12,22 +12,9 @@
 namespace smile::training {
 namespace {
 
-struct Box {
-  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
-  int64_t n = 0;
-  void Add(int x, int y) {
-    x0 = std::min(x0, x); y0 = std::min(y0, y); x1 = std::max(x1, x); y1 = std::max(y1, y); ++n;
-  }
-  bool empty() const { return n == 0; }
-  int w() const { return x1 - x0 + 1; }
-  int h() const { return y1 - y0 + 1; }
-  double cx() const { return (x0 + x1) * 0.5; }
-  double cy() const { return (y0 + y1) * 0.5; }
-};
-
 struct Face {
-  Box cls[kNumClasses];
-  Box face, head;  // face: skin..l_lip; head: face + hair + hat
+  LabelBox cls[kNumClasses];
+  LabelBox face, head;  // face: skin..l_lip; head: face + hair + hat
 };
 
 Face Measure(const cv::Mat& m) {
@@ -43,15 +30,6 @@ Face Measure(const cv::Mat& m) {
     }
   }
   return f;
-}
-
-Box Union(const Box& a, const Box& b) {
-  Box u = a;
-  if (b.empty()) return u;
-  if (u.empty()) return b;
-  u.x0 = std::min(u.x0, b.x0); u.y0 = std::min(u.y0, b.y0);
-  u.x1 = std::max(u.x1, b.x1); u.y1 = std::max(u.y1, b.y1); u.n += b.n;
-  return u;
 }
 
 // Writes `label` where `shape` is set and the current class is in `over`.
@@ -96,14 +74,14 @@ void FillFromNeighbours(cv::Mat* m, uint8_t label) {
 }
 
 bool AddEyeglasses(cv::Mat* m, const Face& f, Rng& rng) {
-  Box eyes[2] = {f.cls[kLeftEye], f.cls[kRightEye]};
+  LabelBox eyes[2] = {f.cls[kLeftEye], f.cls[kRightEye]};
   if (eyes[0].empty() && eyes[1].empty()) return false;
   const double fw = f.face.w();
   cv::Mat shape = cv::Mat::zeros(m->size(), CV_8UC1);
   // A missing eye is mirrored from the other around the face centre.
   for (int i = 0; i < 2; ++i) {
     if (!eyes[i].empty()) continue;
-    const Box& o = eyes[1 - i];
+    const LabelBox& o = eyes[1 - i];
     int dx = static_cast<int>(std::lround(2 * (f.face.cx() - o.cx())));
     eyes[i] = o;
     eyes[i].x0 += dx;
@@ -135,8 +113,8 @@ bool AddEyeglasses(cv::Mat* m, const Face& f, Rng& rng) {
 }
 
 bool AddHat(cv::Mat* m, const Face& f, Rng& rng) {
-  Box top = Union(f.cls[kLeftBrow], f.cls[kRightBrow]);
-  Box eyes = Union(f.cls[kLeftEye], f.cls[kRightEye]);
+  LabelBox top = Union(f.cls[kLeftBrow], f.cls[kRightBrow]);
+  LabelBox eyes = Union(f.cls[kLeftEye], f.cls[kRightEye]);
   if (top.empty() && eyes.empty()) return false;
   const int brow_y = top.empty() ? eyes.y0 - eyes.h() : top.y0;
   const int head_top = f.head.y0;
@@ -162,14 +140,14 @@ bool AddEarrings(cv::Mat* m, const Face& f, Rng& rng) {
   cv::Mat shape = cv::Mat::zeros(m->size(), CV_8UC1);
   bool any = false;
   for (int c : {kLeftEar, kRightEar}) {
-    const Box& ear = f.cls[c];
+    const LabelBox& ear = f.cls[c];
     if (ear.empty()) continue;
     cv::circle(shape, cv::Point(static_cast<int>(ear.cx()), ear.y1 + r), r, cv::Scalar(255), cv::FILLED);
     any = true;
   }
   if (!any) {
     // No visible ear: hang one at each side of the face, at the height of the nose tip.
-    Box nose = f.cls[kNose];
+    LabelBox nose = f.cls[kNose];
     int y = nose.empty() ? static_cast<int>(f.face.cy()) : nose.y1;
     cv::circle(shape, cv::Point(f.face.x0, y + r), r, cv::Scalar(255), cv::FILLED);
     cv::circle(shape, cv::Point(f.face.x1, y + r), r, cv::Scalar(255), cv::FILLED);
@@ -180,7 +158,7 @@ bool AddEarrings(cv::Mat* m, const Face& f, Rng& rng) {
 
 // Forehead region right above the brows (the band DeriveAttributes looks at, and more).
 bool ForeheadBand(const Face& f, int* y0, int* y1, int* x0, int* x1) {
-  Box brows = Union(f.cls[kLeftBrow], f.cls[kRightBrow]);
+  LabelBox brows = Union(f.cls[kLeftBrow], f.cls[kRightBrow]);
   if (!brows.empty() && brows.w() > 4) {
     int band = std::max(2, (brows.x1 - brows.x0) / 6);
     *y1 = brows.y0;
@@ -189,7 +167,7 @@ bool ForeheadBand(const Face& f, int* y0, int* y1, int* x0, int* x1) {
     *x1 = brows.x1 + band;
     return true;
   }
-  Box eyes = Union(f.cls[kLeftEye], f.cls[kRightEye]);
+  LabelBox eyes = Union(f.cls[kLeftEye], f.cls[kRightEye]);
   if (eyes.empty() || eyes.w() <= 4) return false;
   int span = eyes.w();
   *y1 = eyes.y0 - span / 12;
