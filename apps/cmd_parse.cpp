@@ -2,7 +2,7 @@
 // Writes <dir>/labels/NNNNNN.png (aligned uint8 label map of the main face),
 // <dir>/aligned/NNNNNN.jpg (the aligned crop), <dir>/overlay/NNNNNN.jpg (the frame
 // with the labels drawn over it) and <dir>/summary.txt; prints detection rate,
-// flicker and timing. Frames are read with cv::VideoCapture for now.
+// flicker and timing. Frames come from capture::OpenSource (any source smile reads).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "apps/command.h"
+#include "capture/source.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/shutdown.h"
@@ -84,19 +85,9 @@ Status RunParse(const std::vector<std::string>& raw_args) {
   }
 
   const bool is_image = IsImagePath(input);
-  cv::VideoCapture cap;
-  cv::Mat still;
-  int64_t total = 1;
-  double fps = 30;
-  if (is_image) {
-    still = cv::imread(input, cv::IMREAD_COLOR);
-    if (still.empty()) return Corrupt("cannot decode image '" + input + "'; is it a valid image file?");
-  } else {
-    if (!cap.open(input)) return Unsupported("cannot open video '" + input + "'; is it a video file OpenCV/FFmpeg reads?");
-    total = static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_COUNT));
-    fps = cap.get(cv::CAP_PROP_FPS);
-    if (!(fps > 0 && fps < 1000)) fps = 30;
-  }
+  // Any source capture reads: video files, streams, images (EXIF honoured), folders, gst pipelines.
+  SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(input));
+  int64_t total = is_image ? 1 : source->info().frame_count;
   if (max_frames > 0 && (total <= 0 || total > max_frames)) total = max_frames;
   const bool overlay = !p.GetFlag("no-overlay");
   for (const char* sub : {"labels", "aligned", "overlay"}) {
@@ -116,14 +107,11 @@ Status RunParse(const std::vector<std::string>& raw_args) {
   for (int64_t i = 0;; ++i) {
     if (StopRequested()) return Cancelled("parse interrupted after " + std::to_string(i) + " frames");
     if (max_frames > 0 && i >= max_frames) break;
-    cv::Mat frame;
-    if (is_image) {
-      if (i > 0) break;
-      frame = still;
-    } else if (!cap.read(frame)) {
-      break;
-    }
-    SMILE_ASSIGN_OR_RETURN(FrameAnalysis a, analyzer.Process(frame, i / fps));
+    Result<Frame> next = source->Read();
+    if (next.status().code() == StatusCode::kEndOfStream) break;
+    if (!next.ok()) return next.status().WithContext(input);
+    const cv::Mat& frame = *next->image;
+    SMILE_ASSIGN_OR_RETURN(FrameAnalysis a, analyzer.Process(frame, next->pts_us / 1e6));
     ++det.frames;
     ms_track += a.ms_track;
     ms_parse += a.ms_parse;

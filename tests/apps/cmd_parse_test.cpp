@@ -1,0 +1,43 @@
+// `smile parse` driven through the binary on real media.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "cli_util.h"
+
+namespace {
+
+using namespace smile_cli;
+namespace fs = std::filesystem;
+
+size_t FilesIn(const std::string& dir) {
+  return fs::exists(dir) ? std::distance(fs::directory_iterator(dir), fs::directory_iterator()) : 0;
+}
+
+TEST(CliParseMedia, VideoAndPhotoGiveOneLabelMapPerFrame) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun video = Smile({"--quiet", "parse", Clip("d11"), "-o", t / "v", "--max-frames", "20"});
+  ASSERT_EQ(video.code, 0) << video.out;
+  EXPECT_NE(video.out.find("main face found in 20 (100.0%)"), std::string::npos) << video.out;
+  EXPECT_EQ(FilesIn(t / "v/labels"), 20u);
+  EXPECT_EQ(FilesIn(t / "v/overlay"), 20u);
+  CmdRun photo = Smile({"--quiet", "parse", std::string(SMILE_MEDIA_DIR) + "/faces/lp_s0.jpg", "-o", t / "p"});
+  ASSERT_EQ(photo.code, 0) << photo.out;
+  ASSERT_EQ(FilesIn(t / "p/labels"), 1u);
+  cv::Mat labels = cv::imread((*fs::directory_iterator(t / "p/labels")).path().string(), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(labels.type(), CV_8UC1);
+  double lo, hi;
+  cv::minMaxLoc(labels, &lo, &hi);
+  EXPECT_LE(hi, 18.0);
+  EXPECT_GT(cv::countNonZero(labels == 1), labels.total() / 20) << "skin must cover a good part of a portrait";
+}
+
+TEST(CliParse, MissingInputIsAClearError) {
+  TempDir t;
+  CmdRun r = Smile({"parse", t / "nothing.mp4", "-o", t / "out"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("nothing.mp4"), std::string::npos) << r.out;
+}
+
+}  // namespace
