@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/contact_sheet.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
 #include "capture/source.h"
@@ -33,17 +34,13 @@ Status RunMaskDemo(const fs::path& clip, const fs::path& out, int64_t max_frames
   ao.align.size = 256;
   SMILE_ASSIGN_OR_RETURN(auto analyzer, engine::FaceAnalyzer::Create(ao));
   const int64_t total = max_frames > 0 ? max_frames : source->info().frame_count;
-  std::vector<cv::Mat> rows;
+  ContactSheet sheet(total, 6, 360);
   auto stage = [&](const Frame& f) -> Result<Frame> {
     SMILE_ASSIGN_OR_RETURN(auto an, analyzer.Process(*f.image, f.pts_us / 1e6));
     cv::Mat overlay = an.found ? OverlayLabels(*f.image, an.FrameLabels(f.image->size()), 0.6) : f.image->clone();
     cv::Mat row;
     cv::hconcat(*f.image, overlay, row);
-    if (total > 0 && f.sequence % std::max<int64_t>(1, total / 6) == total / 12 && rows.size() < 6) {
-      cv::Mat small;
-      cv::resize(row, small, cv::Size(), 360.0 / row.rows, 360.0 / row.rows, cv::INTER_AREA);
-      rows.push_back(small);
-    }
+    sheet.Offer(f.sequence, row);
     return Frame::FromMat(row, f.pts_us, f.sequence);
   };
   capture::JobOptions job;
@@ -51,11 +48,7 @@ Status RunMaskDemo(const fs::path& clip, const fs::path& out, int64_t max_frames
   job.max_frames = max_frames > 0 ? max_frames : -1;
   capture::JobReport r = capture::RunMediaJob(*source, *sink, stage, job);
   SMILE_RETURN_IF_ERROR(r.status);
-  if (!rows.empty()) {
-    cv::Mat sheet;
-    cv::vconcat(rows, sheet);
-    cv::imwrite((out / "contact_sheet.png").string(), sheet);
-  }
+  if (!sheet.empty()) SMILE_RETURN_IF_ERROR(sheet.Write((out / "contact_sheet.png").string()));
   return Status::Ok();
 }
 
@@ -69,11 +62,8 @@ Status RunDemo(const std::vector<std::string>& args) {
   p.Option("output", "DIR", "folder for the results", "demo-out");
   p.Option("assets", "DIR", "assets folder", SMILE_ASSETS_DIR);
   p.Option("max-frames", "N", "only the first N frames (0 = all)", "0");
-  std::vector<std::string> a = args;
-  for (auto& s : a)
-    if (s == "-o") s = "--output";
   Status status;
-  if (!ParseOrHelp(p, a, &status)) return status;
+  if (!ParseOrHelp(p, args, &status)) return status;
   const fs::path assets = p.Get("assets"), out = p.Get("output");
   const fs::path clip = assets / "demo" / "driver.mp4", model = assets / "models" / "identity.smile";
   if (!fs::exists(clip))

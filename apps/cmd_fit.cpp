@@ -31,10 +31,7 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
            "Ctrl-C stops early and keeps the best model so far.");
   Status status;
-  std::vector<std::string> a = args;
-  for (auto& s : a)
-    if (s == "-o") s = "--output";
-  if (!ParseOrHelp(p, a, &status)) return status;
+  if (!ParseOrHelp(p, args, &status)) return status;
   auto inputs = p.GetAll("identity");
   if (inputs.empty()) return InvalidArgument("missing --identity MEDIA: give the person's video or photos");
   for (const auto& in : inputs)

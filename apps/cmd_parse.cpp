@@ -38,9 +38,7 @@ std::string Num(int64_t i) {
   return buf;
 }
 
-Status RunParse(const std::vector<std::string>& raw_args) {
-  std::vector<std::string> args;
-  for (const auto& a : raw_args) args.push_back(a == "-o" ? "--output" : a);  // -o is short for --output
+Status RunParse(const std::vector<std::string>& args) {
   ArgParser p("parse", "Detect, track and align the faces of an image or video and parse them into 19-class masks.");
   p.Positional("input", "image (jpg/png/...) or video file");
   p.Option("output", "DIR", "output folder (-o); labels/, aligned/, overlay/ and summary.txt go there", "", true);

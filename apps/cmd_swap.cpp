@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/contact_sheet.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
 #include "capture/source.h"
@@ -38,11 +39,8 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   p.Option("sheet", "FILE", "also write a contact sheet PNG (6 frames: input, mask, output)", "");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
            "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
-  std::vector<std::string> a = args;
-  for (auto& s : a)
-    if (s == "-o") s = "--output";
   Status status;
-  if (!ParseOrHelp(p, a, &status)) return status;
+  if (!ParseOrHelp(p, args, &status)) return status;
   const std::string identity = p.Get("identity"), in = p.Get("video"), out = p.Get("output");
   if (!std::filesystem::exists(identity)) return NotFound("identity model '" + identity + "' does not exist");
   const std::string ext = std::filesystem::path(identity).extension().string();
@@ -79,9 +77,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   const int64_t total = job.max_frames > 0 && source->info().frame_count > 0
                             ? std::min(job.max_frames, source->info().frame_count)
                             : source->info().frame_count;
-  std::vector<int64_t> sheet_frames;
-  for (int k = 0; k < 6 && total > 0; ++k) sheet_frames.push_back((total - 1) * (2 * k + 1) / 12);
-  std::vector<cv::Mat> sheet_rows;
+  ContactSheet sheet(sheet_path.empty() ? 0 : total, 6, 480);
 
   engine::AnalyzerOptions ao;
   ao.align.size = std::max(256, renderer.model_size());
@@ -101,11 +97,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
     cv::Mat row;
     cv::hconcat(std::vector<cv::Mat>{*in.image, mask_panel, output}, row);
     if (compare) SMILE_RETURN_IF_ERROR(compare->Write(Frame::FromMat(row, in.pts_us, in.sequence)));
-    if (std::find(sheet_frames.begin(), sheet_frames.end(), in.sequence) != sheet_frames.end()) {
-      cv::Mat small;
-      cv::resize(row, small, cv::Size(), 480.0 / row.rows, 480.0 / row.rows, cv::INTER_AREA);
-      sheet_rows.push_back(small);
-    }
+    sheet.Offer(in.sequence, row);
     return Status::Ok();
   };
   auto stage = [&](const Frame& f) -> Result<Frame> {
@@ -141,10 +133,9 @@ Status RunSwapJob(const std::vector<std::string>& args) {
       compare->Abort();
     }
   }
-  if (!sheet_path.empty() && !sheet_rows.empty()) {
-    cv::Mat sheet;
-    cv::vconcat(sheet_rows, sheet);
-    if (!cv::imwrite(sheet_path, sheet)) SMILE_LOG(kWarn) << "cannot write contact sheet '" << sheet_path << "'";
+  if (!sheet.empty()) {
+    Status ss = sheet.Write(sheet_path);
+    if (!ss.ok()) SMILE_LOG(kWarn) << ss.message();
   }
   if (r.status.ok() || r.status.code() == StatusCode::kCancelled) std::fprintf(stderr, "%s", r.Summary().c_str());
   if (no_face > 0)

@@ -80,6 +80,7 @@ std::string ArgParser::Suggest(const std::string& name) const {
 }
 
 Status ArgParser::Parse(const std::vector<std::string>& args) {
+  static const std::string kOutputFlag = "--output";
   values_.clear();
   std::vector<const Spec*> positionals;
   for (const auto& s : specs_)
@@ -87,7 +88,8 @@ Status ArgParser::Parse(const std::vector<std::string>& args) {
   size_t next_pos = 0;
   const std::string hint = " (see 'smile " + command_ + " --help')";
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
+    // "-o" is the short form of "--output" for every command that has that option.
+    const std::string& a = (args[i] == "-o" && Find("output")) ? kOutputFlag : args[i];
     if (a == "--help" || a == "-h") {
       help_ = true;
       return Status::Ok();

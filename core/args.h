@@ -30,7 +30,8 @@ class ArgParser {
   // Extra text after the options (examples).
   void Epilog(const std::string& text) { epilog_ = text; }
 
-  // Parses; `--help`/-h sets help_requested() and returns ok. Errors are kInvalidArgument.
+  // Parses; `--help`/-h sets help_requested() and returns ok; `-o` means `--output` when the
+  // command has an "output" option. Errors are kInvalidArgument.
   Status Parse(const std::vector<std::string>& args);
   bool help_requested() const { return help_; }
   std::string Help() const;

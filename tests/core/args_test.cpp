@@ -64,6 +64,16 @@ TEST(ArgParser, ErrorsSayTheFix) {
   EXPECT_NE(s.message().find("unexpected argument 'extra'"), std::string::npos) << s.message();
 }
 
+TEST(ArgParser, DashOIsShortForOutputWhenTheCommandHasIt) {
+  ArgParser a("fit", "Fit.");
+  a.Option("output", "FILE", "where");
+  ASSERT_TRUE(a.Parse({"-o", "x.smile"}).ok());
+  EXPECT_EQ(a.Get("output"), "x.smile");
+  auto b = MakeParser();  // no --output option: -o stays an ordinary (unexpected) argument
+  Status s = b.Parse({"in", "out", "-o", "--config", "x"});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ArgParser, HelpListsEverything) {
   auto a = MakeParser();
   ASSERT_TRUE(a.Parse({"--help"}).ok());
