@@ -1,6 +1,12 @@
 // smile fit: learn one identity from its own footage (video, photo folder or photos).
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "apps/command.h"
 #include "core/log.h"
@@ -14,6 +20,63 @@
 namespace smile::app {
 namespace {
 
+namespace fs = std::filesystem;
+
+// Face crops and masks are cached per (inputs, their sizes and times, extraction options) in
+// ${XDG_CACHE_HOME:-~/.cache}/smile/fit-samples/<key>/, so that a second fit of the same
+// footage (another budget, config or seed) skips detection and parsing.
+fs::path SampleCacheDir(const std::vector<std::string>& inputs, const engine::SampleOptions& o) {
+  std::ostringstream key;
+  key << "v1 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    auto abs = fs::absolute(in, ec);
+    key << '|' << abs.string();
+    if (fs::is_regular_file(abs, ec)) key << ':' << fs::file_size(abs, ec);
+    auto t = fs::last_write_time(abs, ec);
+    key << ':' << t.time_since_epoch().count();
+  }
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  fs::path root = xdg && *xdg ? fs::path(xdg) : fs::path(home ? home : "/tmp") / ".cache";
+  char hex[32];
+  std::snprintf(hex, sizeof(hex), "%016zx", std::hash<std::string>{}(key.str()));
+  return root / "smile" / "fit-samples" / hex;
+}
+
+bool LoadCachedSamples(const fs::path& dir, std::vector<training::FitSample>* samples) {
+  std::ifstream count_file(dir / "complete");
+  int count = 0;
+  if (!(count_file >> count) || count <= 0) return false;
+  for (int i = 0; i < count; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "%05d", i);
+    cv::Mat image = cv::imread((dir / (std::string(name) + ".png")).string(), cv::IMREAD_COLOR);
+    cv::Mat labels = cv::imread((dir / (std::string(name) + "_labels.png")).string(), cv::IMREAD_GRAYSCALE);
+    if (image.empty() || labels.empty() || image.size() != labels.size()) return false;
+    samples->push_back({image, labels});
+  }
+  return true;
+}
+
+void StoreCachedSamples(const fs::path& dir, const std::vector<training::FitSample>& samples) {
+  std::error_code ec;
+  fs::path tmp = dir.string() + ".partial";
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return;  // a cache is an optimisation: no cache folder, no cache
+  for (size_t i = 0; i < samples.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "%05zu", i);
+    if (!cv::imwrite((tmp / (std::string(name) + ".png")).string(), samples[i].image) ||
+        !cv::imwrite((tmp / (std::string(name) + "_labels.png")).string(), samples[i].labels))
+      return;
+  }
+  std::ofstream(tmp / "complete") << samples.size() << "\n";
+  fs::remove_all(dir, ec);
+  fs::rename(tmp, dir, ec);
+}
+
 Status RunFit(const std::vector<std::string>& args) {
   ArgParser p("fit",
               "Learn a new identity from its own footage: extract and align the face in every frame, parse it "
@@ -23,11 +86,15 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("output", "FILE", "identity model to write (e.g. alice.smile)", "", true);
   p.Option("minutes", "N", "training time budget in minutes", "20");
   p.Option("iters", "N", "iteration budget (stops at whichever budget comes first)", "0");
-  p.Option("config", "NAME", "network configuration: small (real time on CPU), paper128, paper, tiny", "small");
+  p.Option("config", "NAME", "network configuration: lite (fast fitting on a CPU), small, paper128, paper (256 px, GPU), tiny", "lite");
   p.Option("batch", "N", "batch size", "8");
   p.Option("every", "K", "use every K-th video frame", "2");
   p.Option("max-samples", "N", "at most this many face crops", "600");
   p.Option("seed", "N", "random seed", "0");
+  p.Option("recon-fraction", "F", "share of the budget trained with the reconstruction loss alone before the "
+           "adversarial and feature-matching losses join (0..1)", "0.6");
+  p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
+  p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
            "Ctrl-C stops early and keeps the best model so far.");
   Status status;
@@ -44,6 +111,8 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(int64_t every, p.GetInt("every", 1, 1000));
   SMILE_ASSIGN_OR_RETURN(int64_t max_samples, p.GetInt("max-samples", 4, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t seed, p.GetInt("seed", 0, INT64_MAX));
+  SMILE_ASSIGN_OR_RETURN(double recon_fraction, p.GetDouble("recon-fraction", 0, 1));
+  SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
   if (minutes <= 0 && iters <= 0) return InvalidArgument("--minutes and --iters are both 0: give one of them > 0");
   const std::string out = p.Get("output");
   auto out_dir = std::filesystem::absolute(out).parent_path();
@@ -57,16 +126,25 @@ Status RunFit(const std::vector<std::string>& args) {
   so.size = config.image_size;
   so.every = static_cast<int>(every);
   so.max_samples = static_cast<int>(max_samples);
-  engine::SampleReport report;
-  SMILE_ASSIGN_OR_RETURN(auto faces, engine::ExtractFaceSamples(inputs, so, &report));
   std::vector<training::FitSample> samples;
-  for (auto& f : faces) samples.push_back({f.aligned, f.labels});
+  const fs::path cache = SampleCacheDir(inputs, so);
+  if (!p.GetFlag("no-cache") && LoadCachedSamples(cache, &samples)) {
+    SMILE_LOG(kInfo) << "fit: " << samples.size() << " face crops from the cache " << cache.string();
+  } else {
+    samples.clear();
+    engine::SampleReport report;
+    SMILE_ASSIGN_OR_RETURN(auto faces, engine::ExtractFaceSamples(inputs, so, &report));
+    for (auto& f : faces) samples.push_back({f.aligned, f.labels});
+    StoreCachedSamples(cache, samples);
+  }
 
   training::FitOptions fo = training::DefaultFitOptions();
   fo.minutes = minutes;
   fo.iters = iters;
   fo.batch = static_cast<int>(batch);
   fo.seed = static_cast<uint64_t>(seed);
+  fo.recon_fraction = recon_fraction;
+  fo.eval_every = static_cast<int>(eval_every);
   ProgressBar bar("fit", iters > 0 ? iters : 0, "it");
   char extra[128];
   auto on_progress = [&](int64_t it, const std::map<std::string, double>& losses, double psnr) {

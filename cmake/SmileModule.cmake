@@ -41,11 +41,11 @@ function(smile_add_test file)
   endif()
   set(common WORKING_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}" DISCOVERY_TIMEOUT 60)
   gtest_discover_tests(${name} ${common} TEST_LIST ${name}_fast
-    TEST_FILTER "-*Slow.*:*Media.*:*Gpu.*" PROPERTIES LABELS fast TIMEOUT 300)
+    TEST_FILTER "-*Slow.*:*Media.*:*Gpu.*" PROPERTIES LABELS fast TIMEOUT 300 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
   gtest_discover_tests(${name} ${common} TEST_LIST ${name}_slow
-    TEST_FILTER "*Slow.*" PROPERTIES LABELS slow TIMEOUT 1200)
+    TEST_FILTER "*Slow.*" PROPERTIES LABELS slow TIMEOUT 1200 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
   gtest_discover_tests(${name} ${common} TEST_LIST ${name}_media
-    TEST_FILTER "*Media.*" PROPERTIES LABELS media TIMEOUT 900)
+    TEST_FILTER "*Media.*" PROPERTIES LABELS media TIMEOUT 900 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
   gtest_discover_tests(${name} ${common} TEST_LIST ${name}_gpu
-    TEST_FILTER "*Gpu.*" PROPERTIES LABELS gpu TIMEOUT 600)
+    TEST_FILTER "*Gpu.*" PROPERTIES LABELS gpu TIMEOUT 600 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
 endfunction()

@@ -80,12 +80,31 @@ torch::Tensor SacConv2dImpl::forward(const torch::Tensor& x, const torch::Tensor
   } else {
     out = torch::conv2d(xg, wt, torch::Tensor(), V2(1), V2(kernel / 2));
   }
-  if (demodulate) {
-    auto demod = torch::conv2d(gamma.pow(2), wt.pow(2), torch::Tensor(), V2(1), V2(kernel / 2));
-    demod = torch::rsqrt((demod / static_cast<double>(h * w)).sum({2, 3}) + 1e-8);
-    out = out * demod.unsqueeze(-1).unsqueeze(-1);
-  }
+  if (demodulate) out = out * Demodulation(gamma, wt).unsqueeze(-1).unsqueeze(-1);
   return out;
+}
+
+torch::Tensor SacConv2dImpl::Demodulation(const torch::Tensor& gamma, const torch::Tensor& wt) const {
+  const int64_t h = gamma.size(2), w = gamma.size(3);
+  if (reference_demod || (kernel != 1 && kernel != 3)) {
+    auto demod = torch::conv2d(gamma.pow(2), wt.pow(2), torch::Tensor(), V2(1), V2(kernel / 2));
+    return torch::rsqrt((demod / static_cast<double>(h * w)).sum({2, 3}) + 1e-8);
+  }
+  return torch::rsqrt(SumOfSameConv(gamma.pow(2), wt.pow(2)) / static_cast<double>(h * w) + 1e-8);
+}
+
+torch::Tensor SumOfSameConv(const torch::Tensor& g2, const torch::Tensor& w2) {
+  const int64_t k = w2.size(2);
+  if (k == 1) return torch::einsum("oi,ni->no", {w2.flatten(1), g2.sum({2, 3})});
+  if (k != 3) throw std::invalid_argument("SumOfSameConv: kernel must be 1 or 3");
+  const int64_t h = g2.size(2), w = g2.size(3);
+  // Tap (ky,kx) of a padded 3x3 conv sees rows ky-1 .. h-2+ky: all rows but the last (ky=0),
+  // all (ky=1), all but the first (ky=2); the same for columns.
+  auto rall = g2.sum(2);                                                                     // (N,in,W)
+  auto rows = torch::stack({rall - g2.select(2, h - 1), rall, rall - g2.select(2, 0)}, 2);  // (N,in,3,W)
+  auto call = rows.sum(3);                                                                   // (N,in,3)
+  auto s = torch::stack({call - rows.select(3, w - 1), call, call - rows.select(3, 0)}, 3);  // (N,in,3,3)
+  return torch::einsum("oikl,nikl->no", {w2, s});
 }
 
 SacStyledConvImpl::SacStyledConvImpl(int64_t in, int64_t out, const ModelConfig& cfg, bool upsample,

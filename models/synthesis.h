@@ -47,6 +47,13 @@ struct SacConv2dImpl : torch::nn::Module {
   // class's style, broadcast over the class's pixels.
   torch::Tensor StyleCodes(const torch::Tensor& style, const torch::Tensor& mask_hw);
 
+  // Demodulation factors (N,out): rsqrt(mean over positions of conv(gamma^2, w^2) + 1e-8).
+  // Computed from box sums of gamma^2 (exact for the 1x1 and 3x3 "same" convolutions used
+  // here, O(in*h*w) instead of a second full convolution); `reference_demod` switches to the
+  // literal convolution (tests compare the two).
+  torch::Tensor Demodulation(const torch::Tensor& gamma, const torch::Tensor& scaled_weight) const;
+  bool reference_demod = false;
+
   torch::Tensor blending_gamma;      // (1), init 0 -> sigmoid 0.5
   SpadeGamma spade{nullptr};
   torch::Tensor fc_mu_weight;        // (C, D, D) ~ N(0,1), scale 1/sqrt(D)
@@ -59,6 +66,11 @@ struct SacConv2dImpl : torch::nn::Module {
   bool upsample, demodulate, only_spade;
 };
 TORCH_MODULE(SacConv2d);
+
+// sum over every output position of conv(g2, w2, stride 1, padding k/2), for k = 1 or 3:
+// g2 (N,in,h,w) >= 0, w2 (out,in,k,k) -> (N,out). Exact (zero padding respected) via shifted
+// box sums of g2. Shared by the training forward and the fixed-style fast path.
+torch::Tensor SumOfSameConv(const torch::Tensor& g2, const torch::Tensor& w2);
 
 // SAC conv -> noise injection -> FusedLeakyReLU(out).
 struct SacStyledConvImpl : torch::nn::Module {

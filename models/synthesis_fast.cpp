@@ -180,15 +180,8 @@ torch::Tensor FastSynthesisGenerator::Gamma(const Layer& l, const torch::Tensor&
 }
 
 torch::Tensor FastSynthesisGenerator::Demod(const Layer& l, const torch::Tensor& gamma) const {
-  // sum over output positions of conv(gamma^2, w^2, pad 1) = <w^2, S>, S = shifted box sums.
   const int64_t h = gamma.size(2), w = gamma.size(3);
-  auto g2 = gamma.to(torch::kFloat32).pow(2);
-  auto rall = g2.sum(2);                                     // (N, in, W)
-  auto rows = torch::stack({rall - g2.select(2, h - 1), rall, rall - g2.select(2, 0)}, 2);  // (N,in,3,W)
-  auto call = rows.sum(3);                                   // (N, in, 3)
-  auto s = torch::stack({call - rows.select(3, w - 1), call, call - rows.select(3, 0)}, 3);  // (N,in,3,3)
-  auto sum = torch::einsum("oikl,nikl->no", {l.w2, s});
-  return torch::rsqrt(sum / static_cast<double>(h * w) + 1e-8);
+  return torch::rsqrt(SumOfSameConv(gamma.to(torch::kFloat32).pow(2), l.w2) / static_cast<double>(h * w) + 1e-8);
 }
 
 torch::Tensor FastSynthesisGenerator::RunConv(const Layer& l, const torch::Tensor& x, const torch::Tensor& hidden_all,

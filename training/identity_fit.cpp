@@ -91,6 +91,9 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   for (size_t i : train_idx) train_samples.push_back(samples[i]);
   Tensors train = ToTensors(samples, train_idx);
   const auto flip_table = FlipLabelTable(config.num_classes);
+  std::vector<float> head(config.num_classes);
+  for (int c = 0; c < config.num_classes; ++c) head[c] = IsHeadLabel(c) ? static_cast<float>(options.head_weight) : 1.f;
+  const auto head_table = torch::tensor(head);
 
   SynthTrainOptions topt = options.train;
   topt.seed = options.seed;
@@ -149,6 +152,10 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     if (options.iters > 0 && it >= options.iters) break;
     if (options.minutes > 0 && elapsed() > options.minutes * 60) break;
     if (options.iters <= 0 && options.minutes <= 0) break;
+    double done = 0;  // share of the budget spent
+    if (options.iters > 0) done = static_cast<double>(it) / options.iters;
+    if (options.minutes > 0) done = std::max(done, elapsed() / (options.minutes * 60));
+    trainer.set_adversarial(done >= options.recon_fraction);
     std::uniform_int_distribution<int64_t> pick(0, train.images.size(0) - 1);
     std::vector<int64_t> ids(options.batch);
     for (auto& v : ids) v = pick(rng);
@@ -160,7 +167,8 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
       labels = flip_table.index({labels.flip({2})});
     }
     auto masks = torch::nn::functional::one_hot(labels, config.num_classes).permute({0, 3, 1, 2}).to(torch::kFloat);
-    auto losses = trainer.Step({images, masks});
+    auto weights = head_table.index({labels}).unsqueeze(1);
+    auto losses = trainer.Step({images, masks, weights});
     result.iterations = it + 1;
     if ((it + 1) % options.eval_every == 0) evaluate(false);
     if (on_progress) on_progress(it + 1, losses, last_psnr);

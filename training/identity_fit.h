@@ -30,6 +30,10 @@ struct FitOptions {
   int batch = 8;
   double holdout = 0.1;       // fraction of samples held out (every k-th)
   int eval_every = 50;        // iterations between held-out evaluations
+  // Share of the budget (time or iterations) spent on reconstruction-only steps before
+  // the adversarial + feature-matching terms join (1 = never, 0 = from the start).
+  double recon_fraction = 0.6;
+  double head_weight = 4.0;   // L1 weight of head pixels relative to the rest (the metric is the head)
   uint64_t seed = 0;
   SynthTrainOptions train;    // losses / optimiser (fit defaults set by DefaultFitOptions)
 };

@@ -19,6 +19,13 @@ std::unique_ptr<torch::optim::Adam> MakeAdam(std::vector<torch::Tensor> params, 
   return std::make_unique<torch::optim::Adam>(std::move(params), opts);
 }
 
+// Mean absolute error, weighted per pixel when the batch carries weights.
+torch::Tensor WeightedL1(const torch::Tensor& fake, const SynthBatch& batch) {
+  auto diff = (fake - batch.images).abs();
+  if (!batch.l1_weights.defined()) return diff.mean();
+  return (diff * batch.l1_weights).sum() / (batch.l1_weights.sum() * diff.size(1)).clamp_min(1e-8);
+}
+
 }  // namespace
 
 SynthTrainer::SynthTrainer(const models::ModelConfig& config, const SynthTrainOptions& options, torch::Device device)
@@ -50,11 +57,24 @@ torch::Tensor SynthTrainer::StyleFor(const SynthBatch& batch, bool reference, mo
 }
 
 std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
-  SynthBatch batch{in.images.to(device_), in.masks.to(device_)};
+  SynthBatch batch{in.images.to(device_), in.masks.to(device_),
+                   in.l1_weights.defined() ? in.l1_weights.to(device_) : torch::Tensor()};
   std::map<std::string, double> losses;
   const bool reference = IsReferenceStep(iteration_);
   net_->train();
   disc_->train();
+  if (!options_.adversarial) {
+    auto style = StyleFor(batch, /*reference=*/true, net_);
+    auto fake = net_->generator->forward(batch.masks, style);
+    auto l1 = WeightedL1(fake, batch);
+    g_opt_->zero_grad();
+    l1.backward();
+    g_opt_->step();
+    losses["g_l1"] = l1.item<double>();
+    AccumulateEma(*ema_, *net_, options_.ema_beta);
+    ++iteration_;
+    return losses;
+  }
 
   // Discriminator.
   SetRequiresGrad(*disc_, true);
@@ -100,7 +120,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     g_loss = g_loss + options_.lambda_feat * fm;
     losses["g_feat"] = fm.item<double>();
     if (options_.lambda_l1 > 0) {
-      auto l1 = (fake - batch.images).abs().mean();
+      auto l1 = WeightedL1(fake, batch);
       g_loss = g_loss + options_.lambda_l1 * l1;
       losses["g_l1"] = l1.item<double>();
     }

@@ -26,6 +26,7 @@ namespace smile::training {
 struct SynthBatch {
   torch::Tensor images;  // (N,3,S,S) float in [-1,1]
   torch::Tensor masks;   // (N,C,S,S) one-hot float
+  torch::Tensor l1_weights;  // optional (N,1,S,S) per-pixel weights of the L1 term (fit: heads count more)
 };
 
 struct SynthTrainOptions {
@@ -39,6 +40,10 @@ struct SynthTrainOptions {
   double lambda_l1 = 0.0;         // reconstruction on reference steps (fit: 10)
   double ema_beta = 0.999;
   bool reference_every_step = false;  // fit: every step is a reference step
+  // false: reconstruction-only steps (style encoder + generator under the L1 term, no
+  // discriminator pass), about 3x cheaper; fitting starts this way and adds the adversarial
+  // and feature-matching terms for the rest of its budget.
+  bool adversarial = true;
   uint64_t seed = 0;
 };
 
@@ -49,6 +54,7 @@ class SynthTrainer {
   // One generator + discriminator iteration; returns the named losses.
   std::map<std::string, double> Step(const SynthBatch& batch);
   int64_t iteration() const { return iteration_; }
+  void set_adversarial(bool on) { options_.adversarial = on; }
   bool IsReferenceStep(int64_t iteration) const;
 
   // Renders `masks` with styles encoded from `images` using the EMA networks (eval mode).

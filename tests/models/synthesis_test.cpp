@@ -174,3 +174,38 @@ TEST(SynthesisSlow, PaperForward256) {
 
 }  // namespace
 }  // namespace smile::models
+
+namespace smile::models {
+namespace {
+
+// The box-sum demodulation (used in training and inference) against the literal
+// conv(gamma^2, w^2) of the paper, values and gradients, for plain and up-sampling layers.
+TEST(SynthesisDemod, BoxSumsMatchConvolutionWithGradients) {
+  torch::manual_seed(3);
+  for (bool up : {false, true}) {
+    SacConv2d conv(6, 5, 3, 8, 19, 4, up, /*demodulate=*/true, /*only_spade=*/false);
+    auto labels = torch::randint(0, 19, {2, 16, 16}, torch::kLong);
+    auto mask = OneHotMask(labels, 19);
+    auto x = torch::randn({2, 6, 7, 9});  // odd, non-square: borders must be exact
+    auto style = torch::randn({2, 19, 8});
+    auto run = [&](bool reference) {
+      conv->reference_demod = reference;
+      conv->zero_grad();
+      auto y = conv->forward(x, style, mask);
+      (y * torch::linspace(-1, 1, y.numel()).view(y.sizes())).sum().backward();
+      return std::make_pair(y.detach().clone(), conv->weight.grad().clone());
+    };
+    auto [y_ref, g_ref] = run(true);
+    auto [y_box, g_box] = run(false);
+    EXPECT_LT((y_ref - y_box).abs().max().item<double>(), 1e-5) << "upsample=" << up;
+    EXPECT_LT((g_ref - g_box).abs().max().item<double>(), 1e-4 * (1 + g_ref.abs().max().item<double>()));
+    EXPECT_GT(g_ref.abs().max().item<double>(), 0);
+  }
+  auto g2 = torch::rand({1, 2, 5, 4});
+  auto w2 = torch::rand({3, 2, 1, 1});
+  auto lit = torch::conv2d(g2, w2).sum({2, 3});
+  EXPECT_LT((SumOfSameConv(g2, w2) - lit).abs().max().item<double>(), 1e-5);
+}
+
+}  // namespace
+}  // namespace smile::models
