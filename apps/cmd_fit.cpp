@@ -93,6 +93,7 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("seed", "N", "random seed", "0");
   p.Option("recon-fraction", "F", "share of the budget trained with the reconstruction loss alone before the "
            "adversarial and feature-matching losses join (0..1)", "0.6");
+  p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.002");
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
   p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
@@ -112,6 +113,7 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(int64_t max_samples, p.GetInt("max-samples", 4, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t seed, p.GetInt("seed", 0, INT64_MAX));
   SMILE_ASSIGN_OR_RETURN(double recon_fraction, p.GetDouble("recon-fraction", 0, 1));
+  SMILE_ASSIGN_OR_RETURN(double lr, p.GetDouble("lr", 1e-6, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
   if (minutes <= 0 && iters <= 0) return InvalidArgument("--minutes and --iters are both 0: give one of them > 0");
   const std::string out = p.Get("output");
@@ -144,6 +146,7 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.batch = static_cast<int>(batch);
   fo.seed = static_cast<uint64_t>(seed);
   fo.recon_fraction = recon_fraction;
+  fo.train.recon_lr = lr;
   fo.eval_every = static_cast<int>(eval_every);
   ProgressBar bar("fit", iters > 0 ? iters : 0, "it");
   char extra[128];
@@ -170,7 +173,8 @@ Status RunFit(const std::vector<std::string>& args) {
   std::map<std::string, std::string> meta = {{"sources", sources},
                                              {"iterations", std::to_string(fit.iterations)},
                                              {"train_samples", std::to_string(fit.train_samples)},
-                                             {"holdout_samples", std::to_string(fit.holdout_samples)}};
+                                             {"holdout_samples", std::to_string(fit.holdout_samples)},
+                                             {"holdout_is_training", fit.holdout_is_training ? "1" : "0"}};
   std::snprintf(num, sizeof(num), "%.2f", fit.best_psnr);
   meta["holdout_psnr_db"] = num;
   std::snprintf(num, sizeof(num), "%.3f", fit.best_ssim);
@@ -182,7 +186,8 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_RETURN_IF_ERROR(models::SaveIdentityModel(out, model, meta));
   std::printf("identity model %s: %lld iterations in %.1f min, %d training / %d held-out crops\n", out.c_str(),
               static_cast<long long>(fit.iterations), fit.seconds / 60, fit.train_samples, fit.holdout_samples);
-  std::printf("held-out head-region PSNR %.2f dB, SSIM %.3f (identity style); %.2f dB with each frame's own style%s\n",
+  std::printf("%s head-region PSNR %.2f dB, SSIM %.3f (identity style); %.2f dB with each frame's own style%s\n",
+              fit.holdout_is_training ? "few-shot (measured on the training photos, nothing held out)" : "held-out",
               fit.best_psnr, fit.best_ssim, fit.best_psnr_own_style, fit.interrupted ? " (stopped early)" : "");
   return Status::Ok();
 }

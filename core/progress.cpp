@@ -14,7 +14,8 @@ std::atomic<bool> g_quiet{false};
 
 ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)), total_(total), unit_(std::move(unit)), start_us_(SteadyMicros()),
-      enabled_(!g_quiet.load() && StderrIsTty()) {}
+      enabled_(!g_quiet.load() && StderrIsTty()),
+      log_lines_(!g_quiet.load() && !StderrIsTty()) {}
 
 ProgressBar::~ProgressBar() {
   if (enabled_ && !finished_) Finish();
@@ -62,8 +63,18 @@ std::string ProgressBar::Render(int64_t done, double elapsed_s, const std::strin
 
 void ProgressBar::Update(int64_t done, const std::string& extra) {
   done_ = done;
-  if (!enabled_) return;
   int64_t now = SteadyMicros();
+  if (log_lines_) {  // not a terminal: one plain line every 30 s
+    if (now - last_draw_us_ < 30000000) return;
+    if (last_draw_us_ == 0 && now - start_us_ < 30000000) return;
+    last_draw_us_ = now;
+    std::string line = Render(done, (now - start_us_) / 1e6, extra);
+    std::lock_guard<std::mutex> lock(TerminalMutex());
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+    return;
+  }
+  if (!enabled_) return;
   if (now - last_draw_us_ < 100000 && !(total_ > 0 && done >= total_)) return;
   last_draw_us_ = now;
   std::string line = Render(done, (now - start_us_) / 1e6, extra);
@@ -76,6 +87,12 @@ void ProgressBar::Update(int64_t done, const std::string& extra) {
 void ProgressBar::Finish(const std::string& extra) {
   if (finished_) return;
   finished_ = true;
+  if (log_lines_ && last_draw_us_ != 0) {  // a logged job also logs its end
+    std::string line = Render(done_, (SteadyMicros() - start_us_) / 1e6, extra);
+    std::lock_guard<std::mutex> lock(TerminalMutex());
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return;
+  }
   if (!enabled_) return;
   std::string line = Render(done_, (SteadyMicros() - start_us_) / 1e6, extra);
   std::lock_guard<std::mutex> lock(TerminalMutex());

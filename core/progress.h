@@ -1,7 +1,8 @@
 // ProgressBar: one status line on stderr for long jobs:
 //   swap  [#########.........]  48%  212/441 frames  23.1 fps  ETA 0:10  loss 0.31
-// Drawn only when stderr is a terminal and not disabled (--quiet); redraws at
-// most ~10 times a second. Total 0 means unknown length (no percent / ETA).
+// Drawn when stderr is a terminal and not disabled (--quiet); redraws at most ~10
+// times a second. When stderr is a file or pipe (logs, nohup), a plain line is
+// written every 30 s instead, so long jobs still show progress. Total 0 means unknown length (no percent / ETA).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,7 @@ class ProgressBar {
   static std::string FormatDuration(double seconds);
   std::string Render(int64_t done, double elapsed_s, const std::string& extra, int width = 20) const;
   bool enabled() const { return enabled_; }
+  bool logging() const { return log_lines_; }
   double rate() const;  // items per second so far
   std::string RateUnit() const;  // "fps" for frames, else "<unit>/s"
 
@@ -40,6 +42,7 @@ class ProgressBar {
   int64_t start_us_;
   int64_t last_draw_us_ = 0;
   bool enabled_;
+  bool log_lines_;
   bool finished_ = false;
 };
 

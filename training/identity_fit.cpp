@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "models/image_tensor.h"
+#include "training/augment.h"
 #include "training/ema.h"
 
 namespace smile::training {
@@ -81,15 +82,37 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     if (smp.image.size() != cv::Size(s, s) || smp.labels.size() != cv::Size(s, s) || smp.labels.type() != CV_8UC1)
       return InvalidArgument("fit samples must be " + std::to_string(s) + "x" + std::to_string(s) +
                              " BGR images with CV_8U label maps of the same size");
-  if (samples.size() < 4) return InvalidArgument("fitting needs at least 4 face samples, got " +
-                                                 std::to_string(samples.size()) + "; give a longer clip or more photos");
-  // Hold out the LAST contiguous slice (neighbouring video frames are near-duplicates).
-  const size_t n_hold = std::max<size_t>(1, static_cast<size_t>(std::lround(samples.size() * options.holdout)));
+  if (samples.empty()) return InvalidArgument("fitting needs at least one face sample; give a clip or photos "
+                                              "in which a face is found");
   std::vector<size_t> train_idx, hold_idx;
-  for (size_t i = 0; i < samples.size(); ++i) (i + n_hold < samples.size() ? train_idx : hold_idx).push_back(i);
   std::vector<FitSample> train_samples;
-  for (size_t i : train_idx) train_samples.push_back(samples[i]);
-  Tensors train = ToTensors(samples, train_idx);
+  const bool few_shot = static_cast<int>(samples.size()) < options.few_shot_below;
+  if (few_shot) {
+    // Train on augmented copies; measure on the originals (which were seen in training).
+    AugmentOptions ao;
+    ao.size = s;
+    ao.flip_probability = 0;
+    for (int k = 0; static_cast<int>(train_samples.size()) < std::max<int>(options.augment_to, samples.size()); ++k) {
+      const auto& src = samples[k % samples.size()];
+      if (k < static_cast<int>(samples.size())) {
+        train_samples.push_back(src);
+        continue;
+      }
+      FitSample aug;
+      ApplyAugment(src.image, src.labels, DrawAugmentParams(ao, options.seed * 7919 + k), s, &aug.image, &aug.labels);
+      train_samples.push_back(aug);
+    }
+    for (size_t i = 0; i < train_samples.size(); ++i) train_idx.push_back(i);
+    for (size_t i = 0; i < samples.size(); ++i) hold_idx.push_back(i);
+  } else {
+    // Hold out the LAST contiguous slice (neighbouring video frames are near-duplicates).
+    const size_t n_hold = std::max<size_t>(1, static_cast<size_t>(std::lround(samples.size() * options.holdout)));
+    for (size_t i = 0; i < samples.size(); ++i) (i + n_hold < samples.size() ? train_idx : hold_idx).push_back(i);
+    for (size_t i : train_idx) train_samples.push_back(samples[i]);
+  }
+  std::vector<size_t> all_train(train_samples.size());
+  for (size_t i = 0; i < all_train.size(); ++i) all_train[i] = i;
+  Tensors train = ToTensors(train_samples, all_train);
   const auto flip_table = FlipLabelTable(config.num_classes);
   std::vector<float> head(config.num_classes);
   for (int c = 0; c < config.num_classes; ++c) head[c] = IsHeadLabel(c) ? static_cast<float>(options.head_weight) : 1.f;
@@ -104,6 +127,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   FitResult result;
   result.train_samples = static_cast<int>(train_idx.size());
   result.holdout_samples = static_cast<int>(hold_idx.size());
+  result.holdout_is_training = few_shot;
   std::mt19937_64 rng(options.seed);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
@@ -159,16 +183,30 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     std::uniform_int_distribution<int64_t> pick(0, train.images.size(0) - 1);
     std::vector<int64_t> ids(options.batch);
     for (auto& v : ids) v = pick(rng);
-    auto index = torch::tensor(ids, torch::kLong);
-    auto images = train.images.index_select(0, index);
-    auto labels = train.labels.index_select(0, index);
-    if (rng() % 2) {  // flip the whole batch: image mirrored, subject left/right swapped
-      images = images.flip({3});
-      labels = flip_table.index({labels.flip({2})});
+    std::vector<int64_t> style_ids(options.batch);
+    for (auto& v : style_ids) v = pick(rng);
+    const bool flip = rng() % 2;  // flip the whole batch: image mirrored, subject left/right swapped
+    auto gather = [&](const std::vector<int64_t>& which, torch::Tensor* images, torch::Tensor* labels) {
+      auto index = torch::tensor(which, torch::kLong);
+      *images = train.images.index_select(0, index);
+      *labels = train.labels.index_select(0, index);
+      if (flip) {
+        *images = images->flip({3});
+        *labels = flip_table.index({labels->flip({2})});
+      }
+    };
+    auto one_hot = [&](const torch::Tensor& labels) {
+      return torch::nn::functional::one_hot(labels, config.num_classes).permute({0, 3, 1, 2}).to(torch::kFloat);
+    };
+    torch::Tensor images, labels;
+    gather(ids, &images, &labels);
+    SynthBatch batch{images, one_hot(labels), head_table.index({labels}).unsqueeze(1)};
+    if (options.cross_frame_style) {
+      torch::Tensor style_labels;
+      gather(style_ids, &batch.style_images, &style_labels);
+      batch.style_masks = one_hot(style_labels);
     }
-    auto masks = torch::nn::functional::one_hot(labels, config.num_classes).permute({0, 3, 1, 2}).to(torch::kFloat);
-    auto weights = head_table.index({labels}).unsqueeze(1);
-    auto losses = trainer.Step({images, masks, weights});
+    auto losses = trainer.Step(batch);
     result.iterations = it + 1;
     if ((it + 1) % options.eval_every == 0) evaluate(false);
     if (on_progress) on_progress(it + 1, losses, last_psnr);

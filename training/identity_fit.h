@@ -33,7 +33,16 @@ struct FitOptions {
   // Share of the budget (time or iterations) spent on reconstruction-only steps before
   // the adversarial + feature-matching terms join (1 = never, 0 = from the start).
   double recon_fraction = 0.6;
-  double head_weight = 4.0;   // L1 weight of head pixels relative to the rest (the metric is the head)
+  double head_weight = 4.0;
+  // Encode each training step's style from other random frames of the person rather than
+  // from the target frame itself (see SynthBatch::style_images).
+  bool cross_frame_style = true;
+  // Few-shot: with fewer than this many samples (e.g. one photo) each sample is expanded by
+  // paired augmentation (small scale / rotation / shift, no flip: the training loop flips)
+  // to `augment_to` samples, and the figures are measured on the original photos, which
+  // were trained on (FitResult::holdout_is_training).
+  int few_shot_below = 8;
+  int augment_to = 96;   // L1 weight of head pixels relative to the rest (the metric is the head)
   uint64_t seed = 0;
   SynthTrainOptions train;    // losses / optimiser (fit defaults set by DefaultFitOptions)
 };
@@ -51,6 +60,7 @@ struct FitResult {
   double best_psnr_own_style = 0;              // held-out, each frame's own encoded style
   double best_ssim = 0;
   int train_samples = 0, holdout_samples = 0;
+  bool holdout_is_training = false;            // few-shot: no frame could be held out
   bool interrupted = false;
 };
 

@@ -42,6 +42,22 @@ SynthTrainer::SynthTrainer(const models::ModelConfig& config, const SynthTrainOp
   ema_->eval();
   g_opt_ = MakeAdam(net_->parameters(), options, options.pl_weight > 0 ? options.pl_every : 0);
   d_opt_ = MakeAdam(disc_->parameters(), options, options.r1_every);
+  if (!options.adversarial) set_adversarial(false);
+}
+
+void SynthTrainer::set_adversarial(bool on) {
+  options_.adversarial = on;
+  for (auto& group : g_opt_->param_groups()) {
+    auto& o = static_cast<torch::optim::AdamOptions&>(group.options());
+    const double ratio = options_.pl_weight > 0 && options_.pl_every > 0
+                             ? static_cast<double>(options_.pl_every) / (options_.pl_every + 1)
+                             : 1.0;
+    if (on) {
+      o.lr(options_.lr * ratio).betas({std::pow(options_.beta1, ratio), std::pow(options_.beta2, ratio)});
+    } else {
+      o.lr(options_.recon_lr).betas({options_.recon_beta1, options_.beta2});
+    }
+  }
 }
 
 bool SynthTrainer::IsReferenceStep(int64_t iteration) const {
@@ -52,13 +68,16 @@ torch::Tensor SynthTrainer::StyleFor(const SynthBatch& batch, bool reference, mo
   const int64_t n = batch.images.size(0);
   auto random = net->mapping->Sample(n, device_);
   if (!reference) return random;
-  auto encoded = net->encoder->forward(batch.images, batch.masks);
+  auto encoded = batch.style_images.defined() ? net->encoder->forward(batch.style_images, batch.style_masks)
+                                              : net->encoder->forward(batch.images, batch.masks);
   return models::FillAbsentStyles(encoded, random);
 }
 
 std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
   SynthBatch batch{in.images.to(device_), in.masks.to(device_),
-                   in.l1_weights.defined() ? in.l1_weights.to(device_) : torch::Tensor()};
+                   in.l1_weights.defined() ? in.l1_weights.to(device_) : torch::Tensor(),
+                   in.style_images.defined() ? in.style_images.to(device_) : torch::Tensor(),
+                   in.style_masks.defined() ? in.style_masks.to(device_) : torch::Tensor()};
   std::map<std::string, double> losses;
   const bool reference = IsReferenceStep(iteration_);
   net_->train();

@@ -27,6 +27,11 @@ struct SynthBatch {
   torch::Tensor images;  // (N,3,S,S) float in [-1,1]
   torch::Tensor masks;   // (N,C,S,S) one-hot float
   torch::Tensor l1_weights;  // optional (N,1,S,S) per-pixel weights of the L1 term (fit: heads count more)
+  // Optional: reference steps encode the style from these images + masks instead of the
+  // targets'. Fitting passes OTHER frames of the same person, so the generator learns to
+  // render any frame from its mask and a style that is not that frame's own, which is what
+  // a job does with the identity's one fixed style matrix.
+  torch::Tensor style_images, style_masks;
 };
 
 struct SynthTrainOptions {
@@ -44,6 +49,8 @@ struct SynthTrainOptions {
   // discriminator pass), about 3x cheaper; fitting starts this way and adds the adversarial
   // and feature-matching terms for the rest of its budget.
   bool adversarial = true;
+  double recon_beta1 = 0.9;
+  double recon_lr = 0.002;
   uint64_t seed = 0;
 };
 
@@ -54,7 +61,9 @@ class SynthTrainer {
   // One generator + discriminator iteration; returns the named losses.
   std::map<std::string, double> Step(const SynthBatch& batch);
   int64_t iteration() const { return iteration_; }
-  void set_adversarial(bool on) { options_.adversarial = on; }
+  // Switches between reconstruction-only and adversarial steps; reconstruction steps use
+  // Adam with momentum (beta1 `recon_beta1`), adversarial ones the StyleGAN2 betas.
+  void set_adversarial(bool on);
   bool IsReferenceStep(int64_t iteration) const;
 
   // Renders `masks` with styles encoded from `images` using the EMA networks (eval mode).
