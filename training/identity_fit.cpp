@@ -46,6 +46,7 @@ FitOptions DefaultFitOptions() {
   o.train.pl_weight = 0.0;  // path length regularises the random-style space; fitting uses the encoder only
   o.train.r1_every = 16;
   o.train.ema_beta = 0.99;  // short runs: a slower EMA would lag far behind
+  o.train.ema_rampup = 0.1;
   return o;
 }
 
@@ -131,7 +132,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   std::mt19937_64 rng(options.seed);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  double last_psnr = 0;
+  double last_psnr = 0, last_train_psnr = 0;
 
   auto evaluate = [&](bool final_eval) {
     auto& ema = trainer.ema();
@@ -159,6 +160,17 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
         if (std::isfinite(x)) t += x, ++n;
       return n ? t / n : 0.0;
     };
+    // The same figure on a few training crops: a large train / held-out gap means the
+    // held-out frames show poses or expressions the training frames lack.
+    std::vector<double> train_psnr;
+    const size_t step = std::max<size_t>(1, train_samples.size() / 16);
+    for (size_t i = 0; i < train_samples.size(); i += step) {
+      const auto& smp = train_samples[i];
+      auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
+      cv::Mat out = models::TensorToImage(ema->generator->forward(mask, style, noise));
+      train_psnr.push_back(Psnr(out, smp.image, HeadRegion(smp.labels)));
+    }
+    last_train_psnr = mean(train_psnr);
     last_psnr = mean(psnr);
     if (last_psnr > result.best_psnr || result.iterations == 0) {
       result.best_psnr = last_psnr;
@@ -185,7 +197,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     for (auto& v : ids) v = pick(rng);
     std::vector<int64_t> style_ids(options.batch);
     for (auto& v : style_ids) v = pick(rng);
-    const bool flip = rng() % 2;  // flip the whole batch: image mirrored, subject left/right swapped
+    const bool flip = (rng() % 2) && options.flip;  // flip the whole batch: image mirrored, subject left/right swapped
     auto gather = [&](const std::vector<int64_t>& which, torch::Tensor* images, torch::Tensor* labels) {
       auto index = torch::tensor(which, torch::kLong);
       *images = train.images.index_select(0, index);
@@ -209,6 +221,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     auto losses = trainer.Step(batch);
     result.iterations = it + 1;
     if ((it + 1) % options.eval_every == 0) evaluate(false);
+    losses["train_psnr"] = last_train_psnr;
     if (on_progress) on_progress(it + 1, losses, last_psnr);
   }
   if (result.iterations == 0) return InvalidArgument("no fitting iteration ran: give --minutes or --iters > 0");

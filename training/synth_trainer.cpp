@@ -45,6 +45,11 @@ SynthTrainer::SynthTrainer(const models::ModelConfig& config, const SynthTrainOp
   if (!options.adversarial) set_adversarial(false);
 }
 
+double SynthTrainer::EmaBeta() const {
+  if (options_.ema_rampup <= 0) return options_.ema_beta;
+  return std::min(options_.ema_beta, 1.0 - 1.0 / (1.0 + options_.ema_rampup * static_cast<double>(iteration_)));
+}
+
 void SynthTrainer::set_adversarial(bool on) {
   options_.adversarial = on;
   for (auto& group : g_opt_->param_groups()) {
@@ -90,7 +95,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     l1.backward();
     g_opt_->step();
     losses["g_l1"] = l1.item<double>();
-    AccumulateEma(*ema_, *net_, options_.ema_beta);
+    AccumulateEma(*ema_, *net_, EmaBeta());
     ++iteration_;
     return losses;
   }
@@ -160,7 +165,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     losses["path"] = pl.item<double>();
   }
 
-  AccumulateEma(*ema_, *net_, options_.ema_beta);
+  AccumulateEma(*ema_, *net_, EmaBeta());
   ++iteration_;
   return losses;
 }

@@ -44,13 +44,17 @@ struct SynthTrainOptions {
   double lambda_feat = 10.0;
   double lambda_l1 = 0.0;         // reconstruction on reference steps (fit: 10)
   double ema_beta = 0.999;
+  // EMA ramp-up (StyleGAN2's ema_rampup): the averaging horizon is at most this share of
+  // the iterations done so far (beta_t = min(ema_beta, 1 - 1 / (1 + rampup * t))), so a
+  // short run's EMA does not lag behind its first improvements. 0 = off.
+  double ema_rampup = 0.0;
   bool reference_every_step = false;  // fit: every step is a reference step
   // false: reconstruction-only steps (style encoder + generator under the L1 term, no
   // discriminator pass), about 3x cheaper; fitting starts this way and adds the adversarial
   // and feature-matching terms for the rest of its budget.
   bool adversarial = true;
   double recon_beta1 = 0.9;
-  double recon_lr = 0.002;
+  double recon_lr = 0.004;
   uint64_t seed = 0;
 };
 
@@ -64,6 +68,7 @@ class SynthTrainer {
   // Switches between reconstruction-only and adversarial steps; reconstruction steps use
   // Adam with momentum (beta1 `recon_beta1`), adversarial ones the StyleGAN2 betas.
   void set_adversarial(bool on);
+  double EmaBeta() const;  // the EMA decay used at the current iteration
   bool IsReferenceStep(int64_t iteration) const;
 
   // Renders `masks` with styles encoded from `images` using the EMA networks (eval mode).
