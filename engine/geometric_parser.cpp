@@ -384,6 +384,12 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
     }
   }
   std::vector<cv::Mat> parts = PartMasks(full, pts);
+  if (o_.parts) {  // e.g. FaceMesh contours in place of the 68-point polygons
+    auto better = o_.parts->PartMasks(aligned, pts);
+    if (better.ok() && better->size() == parts.size())
+      for (size_t c = 0; c < parts.size(); ++c)
+        if (!(*better)[c].empty() && (*better)[c].size() == full) parts[c] = (*better)[c];
+  }
   const double part_soft = std::max(0.5, 0.004 * full.width);
   cv::Mat part_sum = cv::Mat::zeros(full, CV_32F);
   for (int c = 0; c < kNumLabels; ++c) {
