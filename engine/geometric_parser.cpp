@@ -305,6 +305,16 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   prior[N] = 0.01 + 0.6 * neckb.mul(1 - 0.5 * cloth);
   prior[C] = 0.01 + 0.7 * cloth.mul(1 - 0.6 * neckb).mul(1 - 0.5 * headb);
   prior[E] = 0.005 + 0.45 * earb;
+  if (o_.person) {  // a person segmentation: background outside it, person classes inside
+    auto person = o_.person->PersonProbability(aligned);
+    if (person.ok() && !person->empty()) {
+      cv::Mat pm;
+      cv::resize(*person, pm, ws, 0, 0, cv::INTER_AREA);
+      const double w = o_.person_weight;
+      prior[B] = prior[B].mul(1 - w * pm);
+      for (int k : {S, H, N, C, E}) prior[k] = prior[k].mul(1 - w * (1 - pm));
+    }
+  }
   for (auto& p : prior) p = cv::max(p, 0.001);
 
   // ---- Colour models seeded from confident regions.

@@ -11,6 +11,7 @@
 #include "engine/face_analyzer.h"
 #include "engine/face_detector.h"
 #include "engine/metrics.h"
+#include "engine/person_segmenter.h"
 #include "models/runtime.h"
 
 namespace smile::engine {
@@ -78,13 +79,16 @@ TEST(FaceMeshMedia, AgreesWithDlibOnRealPortraits) {
 TEST(FaceMeshMedia, SharpensTheGeometricParserOnCelebAMask) {
   SKIP_WITHOUT_MESH(fm);
   models::InitTorchRuntime(std::getenv("SMILE_THREADS") ? std::atoi(std::getenv("SMILE_THREADS")) : 2);
-  double miou[2] = {0, 0};
-  ConfusionMatrix totals[2];
-  for (int variant = 0; variant < 2; ++variant) {
+  auto seg = PersonSegmenter::Load();
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  double miou[3] = {0, 0, 0};
+  ConfusionMatrix totals[3];
+  for (int variant = 0; variant < 3; ++variant) {  // 68-point, + FaceMesh, + FaceMesh + Selfie
     AnalyzerOptions o;
     o.align.size = 256;
     o.smooth = false;
-    if (variant == 1) o.geometric.parts = std::make_shared<FaceMeshParts>(*fm);
+    if (variant >= 1) o.geometric.parts = std::make_shared<FaceMeshParts>(*fm);
+    if (variant == 2) o.geometric.person = std::make_shared<PersonSegmenter>(*seg);
     auto analyzer = FaceAnalyzer::Create(o);
     ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
     for (int i = 0; i < 2; ++i) {
@@ -106,13 +110,40 @@ TEST(FaceMeshMedia, SharpensTheGeometricParserOnCelebAMask) {
     }
     miou[variant] = totals[variant].MeanIoUTruthClasses();
   }
-  std::printf("68-point parts:\n%s\nFaceMesh parts:\n%s\n", totals[0].Report().c_str(), totals[1].Report().c_str());
-  std::printf("geometric parser mean IoU on CelebAMask-HQ (2 maps): 68-point %.3f, FaceMesh %.3f\n", miou[0], miou[1]);
+  std::printf("68-point parts:\n%s\nFaceMesh parts:\n%s\nFaceMesh parts + Selfie person mask:\n%s\n",
+              totals[0].Report().c_str(), totals[1].Report().c_str(), totals[2].Report().c_str());
+  std::printf("geometric parser mean IoU on CelebAMask-HQ (2 maps): 68-point %.3f, +FaceMesh %.3f, +FaceMesh+Selfie %.3f\n",
+              miou[0], miou[1], miou[2]);
+  EXPECT_GT(miou[2], miou[1]) << "the person mask must help the background/hair/cloth split";
   EXPECT_GT(miou[1], miou[0]) << "FaceMesh parts must beat the 68-point polygons";
   // The classes FaceMesh draws: lips and the subject's right eye gain most.
   auto iou = [](const ConfusionMatrix& m, int c) { return m.IoU(c); };
   EXPECT_GT(iou(totals[1], kULip), iou(totals[0], kULip));
   EXPECT_GT(iou(totals[1], kREye), iou(totals[0], kREye));
+}
+
+// Selfie segmentation on the CelebAMask-HQ photos: person (every non-background class) vs background.
+TEST(PersonSegmenterMedia, SeparatesThePersonFromTheBackground) {
+  if (!std::filesystem::exists(Media("celebamask/0.jpg"))) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR;
+  auto seg = PersonSegmenter::Load();
+  if (!seg.ok()) GTEST_SKIP() << seg.status().ToString();
+  models::InitTorchRuntime(std::getenv("SMILE_THREADS") ? std::atoi(std::getenv("SMILE_THREADS")) : 2);
+  for (int i = 0; i < 2; ++i) {
+    const cv::Mat img = cv::imread(Media("celebamask/" + std::to_string(i) + ".jpg"));
+    const cv::Mat truth = cv::imread(Media("celebamask/" + std::to_string(i) + ".png"), cv::IMREAD_GRAYSCALE);
+    ASSERT_TRUE(seg->Segment(img).ok());  // warm-up
+    const auto t0 = std::chrono::steady_clock::now();
+    auto p = seg->Segment(img);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    ASSERT_EQ(p->size(), img.size());
+    cv::Mat small;
+    cv::resize(*p, small, truth.size());
+    const cv::Mat pred = small > 0.5, gt = truth > 0;
+    const double inter = cv::countNonZero(pred & gt), uni = cv::countNonZero(pred | gt);
+    std::printf("celebamask/%d: person IoU %.3f (%.1f ms)\n", i, inter / std::max(1.0, uni), ms);
+    EXPECT_GT(inter / std::max(1.0, uni), 0.85);
+  }
 }
 
 }  // namespace
