@@ -37,6 +37,26 @@ cv::Mat ArgmaxLabels(const std::vector<cv::Mat>& probs);
 // Labels -> one-hot planes (CV_32F).
 std::vector<cv::Mat> OneHot(const cv::Mat& labels);
 
+// Landmark-driven part masks from another source than the 68 points (e.g. FaceMeshParts in
+// engine/facemesh.h), for GeometricParser.
+class PartMaskSource {
+ public:
+  virtual ~PartMaskSource() = default;
+  // Soft masks (CV_32F, the aligned image's size, 0..1), kNumLabels planes; the classes it
+  // draws are non-empty and replace the 68-point masks, empty ones keep them. An error
+  // (e.g. no confident mesh) keeps all 68-point masks.
+  virtual Result<std::vector<cv::Mat>> PartMasks(const cv::Mat& aligned, const Landmarks& pts) const = 0;
+};
+
+// Person-vs-background probability of an aligned image (e.g. PersonSegmenter in
+// engine/person_segmenter.h), for GeometricParser's background prior.
+class PersonMaskSource {
+ public:
+  virtual ~PersonMaskSource() = default;
+  // CV_32F, the aligned image's size, 1 = person (face, hair, neck, cloth), 0 = background.
+  virtual Result<cv::Mat> PersonProbability(const cv::Mat& aligned) const = 0;
+};
+
 struct GeometricParserOptions {
   int work_size = 128;         // image-evidence classes are estimated at this resolution
   int em_iterations = 2;       // colour-model refinements
@@ -45,6 +65,9 @@ struct GeometricParserOptions {
   // on 32 CelebA-HQ photos the one with thin rimless glasses scores 0.74 and the others up to 0.75
   // (rimless glasses are missed); drawn dark frames score above 10.
   double eyeglasses_threshold = 1.0;
+  std::shared_ptr<const PartMaskSource> parts;  // null: parts from the 68 landmarks only
+  std::shared_ptr<const PersonMaskSource> person;  // null: background from colour + geometry only
+  double person_weight = 0.9;  // how strongly the person mask scales the background / person priors
 };
 
 // Parts (skin, brows, eyes, nose, lips, mouth interior, ears' place) from the

@@ -305,6 +305,16 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   prior[N] = 0.01 + 0.6 * neckb.mul(1 - 0.5 * cloth);
   prior[C] = 0.01 + 0.7 * cloth.mul(1 - 0.6 * neckb).mul(1 - 0.5 * headb);
   prior[E] = 0.005 + 0.45 * earb;
+  if (o_.person) {  // a person segmentation: background outside it, person classes inside
+    auto person = o_.person->PersonProbability(aligned);
+    if (person.ok() && !person->empty()) {
+      cv::Mat pm;
+      cv::resize(*person, pm, ws, 0, 0, cv::INTER_AREA);
+      const double w = o_.person_weight;
+      prior[B] = prior[B].mul(1 - w * pm);
+      for (int k : {S, H, N, C, E}) prior[k] = prior[k].mul(1 - w * (1 - pm));
+    }
+  }
   for (auto& p : prior) p = cv::max(p, 0.001);
 
   // ---- Colour models seeded from confident regions.
@@ -384,6 +394,12 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
     }
   }
   std::vector<cv::Mat> parts = PartMasks(full, pts);
+  if (o_.parts) {  // e.g. FaceMesh contours in place of the 68-point polygons
+    auto better = o_.parts->PartMasks(aligned, pts);
+    if (better.ok() && better->size() == parts.size())
+      for (size_t c = 0; c < parts.size(); ++c)
+        if (!(*better)[c].empty() && (*better)[c].size() == full) parts[c] = (*better)[c];
+  }
   const double part_soft = std::max(0.5, 0.004 * full.width);
   cv::Mat part_sum = cv::Mat::zeros(full, CV_32F);
   for (int c = 0; c < kNumLabels; ++c) {

