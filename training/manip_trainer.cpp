@@ -82,12 +82,8 @@ ManipBatch EditBatch(const torch::Tensor& labels, const torch::Tensor& choices, 
             ch[i][a] = derived.value[a];
             edited[a] = true;
           }
-          // The edit targeted this domain; trust it even where the derivation is unsure.
-          const int a = models::AttributeOfDomain(d);
-          if (ch[i][a].item<int64_t>() != models::ChoiceOfDomain(d)) {
-            ch[i][a] = models::ChoiceOfDomain(d);
-            edited[a] = true;
-          }
+          // Labels follow the same mask-derivation rule as unedited samples: an edit that the
+          // rule does not read as the target domain (e.g. a hat too small) keeps the old choice.
         }
       }
     }

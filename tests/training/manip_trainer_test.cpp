@@ -94,15 +94,15 @@ TEST(ManipTrainerMedia, TinyConfigLearnsCycleOnRealMasks) {
     maps.push_back(FlipLabels(lab));
   }
   ManipTrainOptions o;
-  o.lr = 1e-3;
-  o.mapping_lr = 1e-5;
-  o.ema_beta = 0.9;
-  o.ds_iters = 60;
+  o.lr = 2e-3;
+  o.mapping_lr = 2e-5;
+  o.ema_beta = 0.8;
+  o.ds_iters = 20;
   ManipTrainer t(cfg, o, torch::kCPU);
   ManipBatch batch{Stack(maps), ChoicesOf(maps)};
   const double miou0 = t.CycleMeanIoU(batch);
   double cyc_first = 0, cyc_last = 0;
-  const int iters = 120;
+  const int iters = 50;
   for (int it = 0; it < iters; ++it) {
     auto l = t.Step(batch);
     if (it < 10) cyc_first += l["g_cyc_lat"] / 10;
@@ -111,7 +111,7 @@ TEST(ManipTrainerMedia, TinyConfigLearnsCycleOnRealMasks) {
   const double miou1 = t.CycleMeanIoU(batch);
   std::printf("manip tiny: cycle CE %.3f -> %.3f, EMA cycle mIoU %.3f -> %.3f\n", cyc_first, cyc_last, miou0, miou1);
   EXPECT_LT(cyc_last, cyc_first * 0.6);
-  EXPECT_GT(miou1, miou0 + 0.15);
+  EXPECT_GT(miou1, miou0 + 0.1);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(ParserTrainerMedia, TinyConfigOverfitsTwoGroundTruthMaps) {
   ParserTrainer t(cfg, o, torch::kCPU);
   const double before = t.MeanIoU(images, labels);
   double first_loss = 0, last_loss = 0;
-  for (int it = 0; it < 200; ++it) {
+  for (int it = 0; it < 300; ++it) {
     auto l = t.Step(images, labels);
     if (it == 0) first_loss = l["loss"];
     last_loss = l["loss"];
