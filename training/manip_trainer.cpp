@@ -61,7 +61,8 @@ ManipBatch EditBatch(const torch::Tensor& labels, const torch::Tensor& choices, 
   auto ch = choices.to(torch::kCPU).to(torch::kLong).contiguous().clone();
   const int64_t n = lab.size(0), h = lab.size(1), w = lab.size(2);
   for (int64_t i = 0; i < n; ++i) {
-    cv::Mat map(static_cast<int>(h), static_cast<int>(w), CV_8UC1, lab[i].data_ptr<uint8_t>());
+    cv::Mat view(static_cast<int>(h), static_cast<int>(w), CV_8UC1, lab[i].data_ptr<uint8_t>());
+    cv::Mat map = view.clone();  // EditTowardsDomain may replace the Mat; copied back below
     Rng rng(HashSeed(seed, static_cast<uint64_t>(i), 0xED17u));
     std::array<bool, models::kNumAttributes> edited{};
     if (probability > 0 && rng.Uniform() < probability) {
@@ -76,6 +77,7 @@ ManipBatch EditBatch(const torch::Tensor& labels, const torch::Tensor& choices, 
       if (!targets.empty()) {
         const int d = targets[rng.Below(targets.size())];
         if (EditTowardsDomain(&map, d, rng.Next())) {
+          map.copyTo(view);
           AttributeTargets derived = DeriveAttributes(map);
           for (int a = 1; a < models::kNumAttributes; ++a) {
             if (!derived.known(a) || derived.value[a] == ch[i][a].item<int64_t>()) continue;
