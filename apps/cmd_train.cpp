@@ -85,12 +85,15 @@ Status RunTrain(const std::vector<std::string>& args) {
   training::VerifyReport verify = training::VerifyDataset(*dataset, static_cast<int>(workers));
   std::string data_report = "data: '" + data + "' (" + dataset->layout() + "), " + std::to_string(dataset->size()) +
                             " samples, " + std::to_string(verify.valid.size()) + " usable\n" + verify.ToString();
-  if (verify.skipped.total() > 0)
+  if (verify.skipped.total() > 0) {
     SMILE_LOG(kWarn) << "train: skipped " << verify.skipped.ToString();
+  }
   if (verify.valid.empty())
     return InvalidArgument("no usable training sample in '" + data + "' (" + verify.skipped.ToString() + "); " +
                            training::DatasetLayoutHelp());
-  if (stage == "manip") SMILE_LOG(kInfo) << "attribute domains:\n" << verify.attributes.ToString();
+  if (stage == "manip") {
+    SMILE_LOG(kInfo) << "attribute domains:\n" << verify.attributes.ToString();
+  }
 
   const int size = stage == "synth" ? config.image_size : stage == "manip" ? config.manip_size : config.parser_size;
   training::LoaderOptions lo;
