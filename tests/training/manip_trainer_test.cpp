@@ -102,7 +102,7 @@ TEST(ManipTrainerMedia, TinyConfigLearnsCycleOnRealMasks) {
   ManipBatch batch{Stack(maps), ChoicesOf(maps)};
   const double miou0 = t.CycleMeanIoU(batch);
   double cyc_first = 0, cyc_last = 0;
-  const int iters = 40;
+  const int iters = 50;
   for (int it = 0; it < iters; ++it) {
     auto l = t.Step(batch);
     if (it < 10) cyc_first += l["g_cyc_lat"] / 10;

