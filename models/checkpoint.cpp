@@ -112,6 +112,7 @@ struct Checkpoint::Data {
   std::map<std::string, torch::Tensor> weights, ema;
   std::vector<std::string> weight_order;
   std::string optimizer;  // serialized archive bytes
+  std::map<std::string, std::string> blobs;  // other blob sections by name
   bool has_ema = false;
 };
 
@@ -145,7 +146,11 @@ Status SaveCheckpoint(const std::string& path, const std::string& kind, const Mo
       return Internal(std::string("cannot serialise the optimiser state: ") + e.what());
     }
   }
-  const uint32_t sections = 1 + (extras.ema ? 1 : 0) + (extras.optimizer ? 1 : 0);
+  for (const auto& [name, bytes] : extras.blobs)
+    if (name.empty() || name == "weights" || name == "ema" || name == "optimizer")
+      return InvalidArgument("SaveCheckpoint: blob section name '" + name + "' is empty or reserved");
+  const uint32_t sections = 1 + (extras.ema ? 1 : 0) + (extras.optimizer ? 1 : 0) +
+                            static_cast<uint32_t>(extras.blobs.size());
   w.Pod<uint32_t>(sections);
   w.Str("weights");
   w.Pod<uint8_t>(kSectionTensors);
@@ -160,6 +165,12 @@ Status SaveCheckpoint(const std::string& path, const std::string& kind, const Mo
     w.Pod<uint8_t>(kSectionBlob);
     w.Pod<uint64_t>(optim_bytes.size());
     w.Bytes(optim_bytes.data(), optim_bytes.size());
+  }
+  for (const auto& [name, bytes] : extras.blobs) {
+    w.Str(name);
+    w.Pod<uint8_t>(kSectionBlob);
+    w.Pod<uint64_t>(bytes.size());
+    w.Bytes(bytes.data(), bytes.size());
   }
   std::string& buf = w.buf();
   const uint64_t total = buf.size() + kTrailerSize;
@@ -334,6 +345,11 @@ Status Checkpoint::LoadOptimizerInto(torch::optim::Optimizer& optimizer) const {
   return Status::Ok();
 }
 
+const std::string* Checkpoint::blob(const std::string& name) const {
+  auto it = data_->blobs.find(name);
+  return it == data_->blobs.end() ? nullptr : &it->second;
+}
+
 Result<CheckpointHeader> ReadCheckpointHeader(const std::string& path) {
   SMILE_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   CheckpointHeader h;
@@ -374,6 +390,7 @@ Result<Checkpoint> LoadCheckpoint(const std::string& path, const std::string& ex
       const char* p = nullptr;
       if (!r->Pod(&n) || !r->Bytes(n, &p)) return Corrupt(where + ": section '" + name + "' is cut short");
       if (name == "optimizer") data->optimizer.assign(p, n);
+      else data->blobs[name].assign(p, n);
     } else {
       return Corrupt(where + ": unknown section type " + std::to_string(type));
     }

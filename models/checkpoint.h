@@ -64,6 +64,9 @@ struct CheckpointExtras {
   std::map<std::string, std::string> metadata;
   const torch::nn::Module* ema = nullptr;          // EMA copy of the same network
   const torch::optim::Optimizer* optimizer = nullptr;
+  // Further named binary sections (e.g. a second optimiser, RNG states of a trainer's
+  // resumable state); names must differ from "weights", "ema" and "optimizer".
+  std::map<std::string, std::string> blobs;
 };
 
 Status SaveCheckpoint(const std::string& path, const std::string& kind, const ModelConfig& config,
@@ -83,6 +86,8 @@ class Checkpoint {
   Status LoadInto(torch::nn::Module& module) const;
   Status LoadEmaInto(torch::nn::Module& module) const;
   Status LoadOptimizerInto(torch::optim::Optimizer& optimizer) const;
+  // A named blob section written through CheckpointExtras::blobs; nullptr when absent.
+  const std::string* blob(const std::string& name) const;
 
  private:
   friend Result<Checkpoint> LoadCheckpoint(const std::string& path, const std::string& expected_kind);

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "models/checkpoint.h"
 #include "training/ema.h"
+#include "training/trainer_state.h"
 
 namespace smile::training {
 namespace {
@@ -178,6 +180,39 @@ torch::Tensor SynthTrainer::Reconstruct(const torch::Tensor& images, const torch
   auto encoded = ema_->encoder->forward(imgs, m);
   auto style = models::FillAbsentStyles(encoded, ema_->mapping->Sample(1, device_));
   return ema_->generator->forward(m, style, ema_->generator->MakeNoise(0));
+}
+
+Status SynthTrainer::SaveState(const std::string& path, const std::map<std::string, std::string>& metadata) {
+  ModuleGroup group;
+  group.Add("net", net_);
+  group.Add("disc", disc_);
+  auto meta = metadata;
+  meta["iteration"] = std::to_string(iteration_);
+  meta["mean_path_length"] = ExactDouble(path_state_.mean_path_length);
+  TrainerStateParts parts{kKindSynthTrain, config_, &group, ema_.get(), {{"g", g_opt_.get()}, {"d", d_opt_.get()}}};
+  return SaveTrainerState(path, parts, meta);
+}
+
+Result<std::map<std::string, std::string>> SynthTrainer::LoadState(const std::string& path) {
+  ModuleGroup group;
+  group.Add("net", net_);
+  group.Add("disc", disc_);
+  TrainerStateParts parts{kKindSynthTrain, config_, &group, ema_.get(), {{"g", g_opt_.get()}, {"d", d_opt_.get()}}};
+  SMILE_ASSIGN_OR_RETURN(auto meta, LoadTrainerState(path, parts));
+  SMILE_ASSIGN_OR_RETURN(int64_t it, MetadataInt(meta, "iteration"));
+  auto pl = meta.count("mean_path_length") ? ParseExactDouble(meta["mean_path_length"])
+                                           : Result<double>(Corrupt("no mean_path_length"));
+  if (!pl.ok()) return pl.status().WithContext("checkpoint '" + path + "'");
+  iteration_ = it;
+  path_state_.mean_path_length = *pl;
+  return meta;
+}
+
+Status SynthTrainer::ExportModel(const std::string& path) {
+  models::CheckpointExtras extras;
+  extras.metadata["iteration"] = std::to_string(iteration_);
+  extras.metadata["weights"] = "EMA";
+  return models::SaveCheckpoint(path, models::kKindSynth, config_, *ema_, extras);
 }
 
 }  // namespace smile::training

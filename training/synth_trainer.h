@@ -83,6 +83,14 @@ class SynthTrainer {
   double mean_path_length() const { return path_state_.mean_path_length; }
   void set_mean_path_length(double v) { path_state_.mean_path_length = v; }
 
+  // Full resumable state (networks, EMA, both Adam states, iteration, path-length mean,
+  // torch RNG) plus the caller's metadata (e.g. the loader position), written atomically.
+  Status SaveState(const std::string& path, const std::map<std::string, std::string>& metadata = {});
+  // Restores a SaveState file written with the same config; returns its metadata.
+  Result<std::map<std::string, std::string>> LoadState(const std::string& path);
+  // Inference checkpoint (kind "synth") of the EMA network.
+  Status ExportModel(const std::string& path);
+
  private:
   torch::Tensor StyleFor(const SynthBatch& batch, bool reference, models::SynthesisNetwork& net);
 

@@ -97,6 +97,28 @@ TEST(Checkpoint, RoundTripWeightsEmaOptimiserAndHeader) {
   std::remove(path.c_str());
 }
 
+TEST(Checkpoint, NamedBlobsRoundTripAndReservedNamesAreRefused) {
+  auto cfg = Tiny();
+  torch::manual_seed(5);
+  SynthesisNetwork net(cfg);
+  CheckpointExtras ex;
+  ex.blobs["optimizer.d"] = std::string("\0binary\xff", 8);
+  ex.blobs["rng"] = "state";
+  const auto path = TempPath("blobs.ckpt");
+  ASSERT_TRUE(SaveCheckpoint(path, kKindSynth, cfg, *net, ex).ok());
+  auto ck = LoadCheckpoint(path, kKindSynth);
+  ASSERT_TRUE(ck.ok()) << ck.status().ToString();
+  ASSERT_NE(ck->blob("optimizer.d"), nullptr);
+  EXPECT_EQ(*ck->blob("optimizer.d"), ex.blobs["optimizer.d"]);
+  EXPECT_EQ(*ck->blob("rng"), "state");
+  EXPECT_EQ(ck->blob("missing"), nullptr);
+  EXPECT_FALSE(ck->has_optimizer());
+  CheckpointExtras bad;
+  bad.blobs["ema"] = "x";
+  EXPECT_FALSE(SaveCheckpoint(path, kKindSynth, cfg, *net, bad).ok());
+  std::remove(path.c_str());
+}
+
 TEST(Checkpoint, SaveIsAtomicAndOverwrites) {
   auto cfg = Tiny();
   SynthesisMapping m(cfg);

@@ -1,0 +1,92 @@
+#include "training/parser_trainer.h"
+
+#include "models/checkpoint.h"
+#include "training/labels.h"
+#include "training/losses.h"
+#include "training/seg_metrics.h"
+#include "training/trainer_state.h"
+
+namespace smile::training {
+namespace {
+namespace F = torch::nn::functional;
+}
+
+ParserTrainer::ParserTrainer(const models::ModelConfig& config, const ParserTrainOptions& options, torch::Device device)
+    : config_(config), options_(options), device_(device) {
+  torch::manual_seed(options.seed);
+  net_ = models::ParserNet(config);
+  net_->to(device);
+  auto o = torch::optim::AdamOptions(options.lr).betas({options.beta1, options.beta2}).weight_decay(options.weight_decay);
+  opt_ = std::make_unique<torch::optim::Adam>(net_->parameters(), o);
+}
+
+std::pair<torch::Tensor, torch::Tensor> ParserTrainer::Resize(const torch::Tensor& images,
+                                                               const torch::Tensor& labels) const {
+  auto x = images.to(device_);
+  auto y = labels.defined() ? labels.to(device_).to(torch::kLong) : labels;
+  const int64_t s = config_.parser_size;
+  if (x.size(2) != s || x.size(3) != s) {
+    x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{s, s}).mode(torch::kBilinear).align_corners(false));
+    if (y.defined())
+      y = F::interpolate(y.unsqueeze(1).to(torch::kFloat32),
+                         F::InterpolateFuncOptions().size(std::vector<int64_t>{s, s}).mode(torch::kNearest))
+              .squeeze(1)
+              .to(torch::kLong);
+  }
+  return {x, y};
+}
+
+std::map<std::string, double> ParserTrainer::Step(const torch::Tensor& images, const torch::Tensor& labels) {
+  auto [x, y] = Resize(images, labels);
+  net_->train();
+  auto logits = net_->forward(x);
+  auto ce = MaskCrossEntropy(logits, y);
+  auto dice = MaskDiceLoss(logits, y, config_.num_classes);
+  auto loss = ce + options_.dice_weight * dice;
+  opt_->zero_grad();
+  loss.backward();
+  opt_->step();
+  ++iteration_;
+  return {{"ce", ce.item<double>()},
+          {"dice", dice.item<double>()},
+          {"loss", loss.item<double>()},
+          {"miou", MeanIoUPresent(logits.detach().argmax(1), y, config_.num_classes)}};
+}
+
+torch::Tensor ParserTrainer::Predict(const torch::Tensor& images) {
+  torch::NoGradGuard ng;
+  auto x = Resize(images, {}).first;
+  const bool was_training = net_->is_training();
+  net_->eval();
+  auto pred = net_->forward(x).argmax(1);
+  net_->train(was_training);
+  return pred;
+}
+
+double ParserTrainer::MeanIoU(const torch::Tensor& images, const torch::Tensor& labels) {
+  auto y = Resize(images, labels).second;
+  return MeanIoUPresent(Predict(images), y, config_.num_classes);
+}
+
+Status ParserTrainer::SaveState(const std::string& path, const std::map<std::string, std::string>& metadata) {
+  auto meta = metadata;
+  meta["iteration"] = std::to_string(iteration_);
+  TrainerStateParts parts{kKindParserTrain, config_, net_.get(), nullptr, {{"net", opt_.get()}}};
+  return SaveTrainerState(path, parts, meta);
+}
+
+Result<std::map<std::string, std::string>> ParserTrainer::LoadState(const std::string& path) {
+  TrainerStateParts parts{kKindParserTrain, config_, net_.get(), nullptr, {{"net", opt_.get()}}};
+  SMILE_ASSIGN_OR_RETURN(auto meta, LoadTrainerState(path, parts));
+  SMILE_ASSIGN_OR_RETURN(iteration_, MetadataInt(meta, "iteration"));
+  return meta;
+}
+
+Status ParserTrainer::ExportModel(const std::string& path) {
+  models::CheckpointExtras extras;
+  for (const auto& n : LabelNames()) extras.labels.push_back(n);
+  extras.metadata["iteration"] = std::to_string(iteration_);
+  return models::SaveCheckpoint(path, models::kKindParser, config_, *net_, extras);
+}
+
+}  // namespace smile::training

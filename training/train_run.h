@@ -1,0 +1,81 @@
+// The training loop shared by `smile train synth|manip|parser` and the tests:
+// a StageRunner adapts one stage's trainer to loader batches; RunTraining drives
+// it for N iterations with a progress bar (iteration, losses, it/s, ETA), a JSONL
+// loss log, a sample grid PNG every K iterations, a loss-curve PNG, and a resumable
+// state written atomically every M iterations, at the end and on SIGINT/SIGTERM.
+//
+// Run folder:  state.ckpt            trainer state (kind <stage>_train) incl. loader position
+//              <stage>.ckpt          inference checkpoint (EMA weights where the stage has them)
+//              losses.jsonl, losses.png, samples/iter_<n>.png, report.txt (data / domain counts)
+// A resumed run (resume = true) continues EXACTLY: same weights as an uninterrupted run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include "core/status.h"
+#include "models/config.h"
+#include "training/loader.h"
+#include "training/manip_trainer.h"
+#include "training/parser_trainer.h"
+#include "training/synth_trainer.h"
+
+namespace smile::training {
+
+class StageRunner {
+ public:
+  virtual ~StageRunner() = default;
+  virtual std::string stage() const = 0;  // "synth", "manip", "parser"
+  virtual int64_t iteration() const = 0;
+  virtual std::map<std::string, double> Step(const Batch& batch) = 0;
+  virtual Status SaveState(const std::string& path, const std::map<std::string, std::string>& metadata) = 0;
+  virtual Result<std::map<std::string, std::string>> LoadState(const std::string& path) = 0;
+  virtual Status ExportModel(const std::string& path) = 0;
+  // Rows of the sample grid for this batch (BGR images or CV_8UC1 label maps) and column titles.
+  virtual std::vector<std::vector<cv::Mat>> Samples(const Batch& batch, std::vector<std::string>* titles) = 0;
+  // Losses shown on the progress bar (all are logged).
+  virtual std::vector<std::string> HeadlineLosses() const = 0;
+  // Extra lines for report.txt (e.g. the manipulation domain counts); empty if none.
+  virtual std::string Report() const { return ""; }
+};
+
+std::unique_ptr<StageRunner> MakeSynthRunner(const models::ModelConfig& config, const SynthTrainOptions& options,
+                                             torch::Device device);
+// edit_probability: share of samples moved into a missing domain by mask editing.
+std::unique_ptr<StageRunner> MakeManipRunner(const models::ModelConfig& config, const ManipTrainOptions& options,
+                                             double edit_probability, torch::Device device);
+std::unique_ptr<StageRunner> MakeParserRunner(const models::ModelConfig& config, const ParserTrainOptions& options,
+                                              torch::Device device);
+
+struct RunOptions {
+  std::string out_dir;
+  int64_t iterations = 1000;     // total (a resumed run continues up to this)
+  int64_t checkpoint_every = 500;
+  int64_t sample_every = 200;    // 0 = only at the end
+  int log_every = 1;             // JSONL window
+  bool resume = false;
+  bool progress = true;
+  std::string data_report;       // written to report.txt (dataset / skip summary)
+};
+
+struct RunResult {
+  int64_t start_iteration = 0, end_iteration = 0;
+  double seconds = 0;
+  double iterations_per_second = 0;
+  bool interrupted = false;
+  std::map<std::string, double> last_losses;
+  std::string skipped;  // loader skip summary
+};
+
+Result<RunResult> RunTraining(StageRunner& runner, DataLoader& loader, const RunOptions& options);
+
+// Path of the trainer state inside a run folder.
+std::string StatePath(const std::string& out_dir);
+
+}  // namespace smile::training
