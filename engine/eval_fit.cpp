@@ -61,6 +61,9 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   ao.smooth = source->info().kind == capture::SourceKind::kVideoFile;
   SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
   SMILE_ASSIGN_OR_RETURN(auto landmarker, LandmarkDetector::Load());
+  AnalyzerOptions still = ao;
+  still.smooth = false;
+  SMILE_ASSIGN_OR_RETURN(auto reparser, FaceAnalyzer::Create(still));  // cycle mIoU: parse the output again
 
   torch::NoGradGuard no_grad;
   model->network->eval();
@@ -68,7 +71,7 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   const torch::Tensor& style = model->style;
 
   Series crop_fixed, crop_own, frame_fixed, frame_own;
-  std::vector<double> frame_index, nme, pose_err, yaw_in, yaw_out;
+  std::vector<double> frame_index, nme, pose_err, yaw_in, yaw_out, cycle;
   int64_t evaluated = 0, no_face = 0;
   std::vector<cv::Mat> sheet_rows;
   std::vector<int64_t> sheet_frames;
@@ -115,7 +118,8 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     frame_own.Add(CompareImages(pasted_own, image, frame_region));
     if (lpips) {
       // Background kept from the original so that only the head counts.
-      for (auto [render, series] : {std::pair<const cv::Mat*, Series*>{&fixed, &crop_fixed}, {&own, &crop_own}}) {
+      using Job = std::pair<const cv::Mat*, Series*>;
+      for (auto [render, series] : std::vector<Job>{Job{&fixed, &crop_fixed}, Job{&own, &crop_own}}) {
         cv::Mat comp = an.aligned.clone();
         render->copyTo(comp, region);
         SMILE_ASSIGN_OR_RETURN(double d, lpips->Distance(comp, an.aligned));
@@ -131,6 +135,10 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     HeadPose p_in = EstimateHeadPose(l_in, image.size()), p_out = EstimateHeadPose(l_out, image.size());
     pose_err.push_back(p_in.ok && p_out.ok ? ComparePoses(p_in, p_out).mean() : NAN);
     yaw_in.push_back(p_in.ok ? p_in.yaw : NAN);
+    {
+      auto again = reparser.ParseStill(pasted_fixed);
+      cycle.push_back(again.ok() ? MaskMeanIoU(an.FrameLabels(image.size()), *again) : 0.0);
+    }
     yaw_out.push_back(p_out.ok ? p_out.yaw : NAN);
     // Example rows: driver crop | mask | fixed style | own style | driver frame | pasted frame.
     if (next_sheet < sheet_frames.size() && i >= sheet_frames[next_sheet]) {
@@ -192,6 +200,7 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   add("frame_fixed", "head, full frame, fixed style", frame_fixed, true);
   add("frame_own", "head, full frame, own style", frame_own, false);
   r.AddMetric("landmark_nme", "landmark error (pasted vs driver, / inter-ocular)", SeriesMean(nme), "");
+  r.AddMetric("cycle_miou", "cycle mIoU (pasted frame parsed again vs driver mask)", SeriesMean(cycle), "", true);
   r.AddMetric("pose_error", "head pose error (pasted vs driver, mean of yaw/pitch/roll)", SeriesMean(pose_err), "deg");
   if (inception) {
     if (evaluated < 2) {
@@ -214,8 +223,8 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   t.title = "self-reenactment, head region (mean over " + std::to_string(evaluated) + " held-out frames)";
   t.columns = {"style", "PSNR crop (dB)", "SSIM crop", "RMSE crop", "PSNR frame (dB)", "SSIM frame", "RMSE frame"};
   if (lpips) t.columns.push_back("LPIPS crop");
-  for (auto [name, c, f] : {std::tuple<const char*, const Series*, const Series*>{"fixed", &crop_fixed, &frame_fixed},
-                            {"own", &crop_own, &frame_own}}) {
+  using Row = std::tuple<const char*, const Series*, const Series*>;
+  for (auto [name, c, f] : std::vector<Row>{Row{"fixed", &crop_fixed, &frame_fixed}, Row{"own", &crop_own, &frame_own}}) {
     std::vector<std::string> row = {name,
                                     Num(SeriesMean(c->psnr), 2),
                                     Num(SeriesMean(c->ssim), 3),

@@ -56,7 +56,7 @@ TEST(CliEval, HelpAndBadArguments) {
 TEST(CliEval, ReportFromJsonFiles) {
   TempDir t;
   // Two hand-written results (the format smile eval ... --json writes).
-  for (auto [name, psnr] : {std::pair{"a", 24.5}, {"b", 26.0}}) {
+  for (auto [name, psnr] : std::vector<std::pair<const char*, double>>{{"a", 24.5}, {"b", 26.0}}) {
     std::ofstream(t / (std::string(name) + ".json"))
         << R"({"smile_eval": 1, "kind": "fit", "title": "run )" << name << R"(", "info": {"video": "clip.mp4"},
   "metrics": [{"key": "crop_fixed_psnr", "label": "PSNR, crop", "value": )" << psnr

@@ -2,6 +2,8 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <tuple>
+#include <vector>
 
 #include <unistd.h>
 
@@ -106,7 +108,8 @@ Landmarks Project(const cv::Matx33d& rot, cv::Size size, double distance, cv::Po
 }
 
 TEST(EvalPose, EulerRoundTrip) {
-  for (auto [y, p, r] : {std::tuple{20.0, -10.0, 5.0}, {-35.0, 15.0, -12.0}, {0.0, 0.0, 0.0}}) {
+  using Angles = std::tuple<double, double, double>;
+  for (auto [y, p, r] : std::vector<Angles>{{20.0, -10.0, 5.0}, {-35.0, 15.0, -12.0}, {0.0, 0.0, 0.0}}) {
     HeadPose h = EulerFromRotation(RotationFromEuler(y, p, r));
     EXPECT_NEAR(h.yaw, y, 1e-9);
     EXPECT_NEAR(h.pitch, p, 1e-9);
@@ -116,7 +119,8 @@ TEST(EvalPose, EulerRoundTrip) {
 
 TEST(EvalPose, KnownRotationIsRecoveredWithinOneDegree) {
   const cv::Size size(512, 512);
-  for (auto [y, p, r] : {std::tuple{0.0, 0.0, 0.0}, {20.0, -10.0, 5.0}, {-30.0, 12.0, -8.0}, {10.0, 20.0, 15.0}}) {
+  using Angles = std::tuple<double, double, double>;
+  for (auto [y, p, r] : std::vector<Angles>{{0.0, 0.0, 0.0}, {20.0, -10.0, 5.0}, {-30.0, 12.0, -8.0}, {10.0, 20.0, 15.0}}) {
     Landmarks pts = Project(RotationFromEuler(y, p, r), size, 60, {3, -2});
     HeadPose h = EstimateHeadPose(pts, size);
     ASSERT_TRUE(h.ok);
