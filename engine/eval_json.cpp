@@ -214,7 +214,8 @@ void Json::DumpTo(std::string& out, int indent, int depth) const {
         break;
       }
       char buf[32];
-      std::snprintf(buf, sizeof(buf), "%.10g", number_);
+      std::snprintf(buf, sizeof(buf), "%.15g", number_);  // shortest form that reads back exactly
+      if (std::strtod(buf, nullptr) != number_) std::snprintf(buf, sizeof(buf), "%.17g", number_);
       out += buf;
       break;
     }
