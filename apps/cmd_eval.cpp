@@ -1,0 +1,232 @@
+// smile eval: measurements of models and videos, and an offline HTML report.
+//   smile eval fit    --model id.smile --video clip.mp4 [--frames N] [--lpips f.pt] [--json out.json]
+//   smile eval video  --input clip.mp4 [--output processed.mp4] [--json out.json]
+//   smile eval report -o report.html --inputs a.json b.json ... [--loss-log train.jsonl]
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "apps/command.h"
+#include "core/log.h"
+#include "engine/eval_fit.h"
+#include "engine/eval_json.h"
+#include "engine/eval_nets.h"
+#include "engine/eval_report.h"
+#include "engine/eval_video.h"
+#include "models/identity_model.h"
+#include "models/runtime.h"
+#include "training/plots.h"
+
+namespace smile::app {
+namespace {
+
+Status CheckJsonOutput(const std::string& path) {
+  if (path.empty()) return Status::Ok();
+  auto dir = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(dir))
+    return NotFound("folder '" + dir.string() + "' for --json does not exist; create it first");
+  return Status::Ok();
+}
+
+Status Finish(const engine::EvalRecord& r, const std::string& json_path) {
+  std::printf("%s\n", r.title.c_str());
+  for (const auto& t : r.tables) {
+    std::vector<size_t> w(t.columns.size(), 0);
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      w[c] = t.columns[c].size();
+      for (const auto& row : t.rows)
+        if (c < row.size()) w[c] = std::max(w[c], row[c].size());
+    }
+    std::printf("\n%s\n", t.title.c_str());
+    auto line = [&](const std::vector<std::string>& cells) {
+      std::string s = " ";
+      for (size_t c = 0; c < w.size(); ++c) {
+        std::string cell = c < cells.size() ? cells[c] : "";
+        s += " " + std::string(w[c] - std::min(w[c], cell.size()), ' ') + cell + " ";
+      }
+      std::printf("%s\n", s.c_str());
+    };
+    line(t.columns);
+    for (const auto& row : t.rows) line(row);
+  }
+  std::printf("\n%s", engine::MetricsTable(r).c_str());
+  for (const auto& n : r.notes) std::printf("note: %s\n", n.c_str());
+  if (!json_path.empty()) {
+    SMILE_RETURN_IF_ERROR(engine::WriteJsonFile(json_path, r.ToJson()));
+    std::printf("wrote %s\n", json_path.c_str());
+  }
+  return Status::Ok();
+}
+
+Status RunEvalFit(const std::vector<std::string>& args) {
+  ArgParser p("eval fit",
+              "Self-reenactment evaluation of an identity model: drive it with held-out frames of its own clip "
+              "(the last 10 %, which smile fit holds out), re-render each frame's head from its mask with the "
+              "identity's fixed style and with the frame's own style, and report PSNR / SSIM / RMSE (and LPIPS, "
+              "FID) in the head region of the aligned crop and after pasting back into the full frame.");
+  p.Option("model", "FILE", "identity model made by smile fit (.smile)", "", true);
+  p.Option("video", "MEDIA", "the clip the model was fitted on (default: the model's recorded source)");
+  p.Option("frames", "N", "evaluate at most N held-out frames, evenly spaced (0: all)", "0");
+  p.Option("holdout", "F", "fraction of the clip at its end that is evaluated", "0.1");
+  p.Option("start", "N", "first evaluated frame instead of --holdout");
+  p.Option("lpips", "FILE", "TorchScript LPIPS network (forward(x, y) or a feature trunk), RGB in [-1,1]");
+  p.Option("lpips-size", "N", "resize images to N x N for LPIPS (0: crop size)", "0");
+  p.Option("diversity", "K", "with --lpips: LPIPS diversity of K random styles on the model's default mask", "0");
+  p.Option("inception", "FILE", "TorchScript Inception feature network for FID (RGB in [0,1], 299 px)");
+  p.Option("json", "FILE", "write the results as JSON (for smile eval report)");
+  p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 15\n"
+           "  smile eval fit --model alice.smile --video alice.mp4 --json alice_fit.json\n"
+           "LPIPS / Inception networks are not bundled: export them from PyTorch with torch.jit.trace(...).save().");
+  Status status;
+  if (!ParseOrHelp(p, args, &status)) return status;
+  const std::string model_path = p.Get("model");
+  if (!std::filesystem::exists(model_path)) return NotFound("identity model '" + model_path + "' does not exist");
+  SMILE_ASSIGN_OR_RETURN(int64_t frames, p.GetInt("frames", 0, 1000000));
+  SMILE_ASSIGN_OR_RETURN(double holdout, p.GetDouble("holdout", 0.001, 1));
+  SMILE_ASSIGN_OR_RETURN(int64_t lpips_size, p.GetInt("lpips-size", 0, 4096));
+  SMILE_ASSIGN_OR_RETURN(int64_t diversity, p.GetInt("diversity", 0, 100));
+  engine::FitEvalOptions o;
+  o.max_frames = static_cast<int>(frames);
+  o.holdout = holdout;
+  if (p.Has("start")) {
+    SMILE_ASSIGN_OR_RETURN(o.start, p.GetInt("start", 0, int64_t(1) << 40));
+  }
+  if (diversity == 1) return InvalidArgument("--diversity needs at least 2 styles");
+  if (diversity > 0 && p.Get("lpips").empty()) return InvalidArgument("--diversity needs --lpips <TorchScript file>");
+  const std::string json = p.Get("json");
+  SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
+
+  std::map<std::string, std::string> meta;
+  SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(model_path, &meta));
+  std::string video = p.Get("video");
+  if (video.empty()) {
+    std::string sources = meta.count("sources") ? meta["sources"] : "";
+    video = sources.substr(0, sources.find(';'));
+    if (video.empty()) return InvalidArgument("the model records no source clip: give --video <its clip>");
+    SMILE_LOG(kInfo) << "eval fit: the model's recorded source " << video;
+  }
+  if (!std::filesystem::exists(video)) return NotFound("video '" + video + "' does not exist; give --video");
+  std::unique_ptr<engine::LpipsMetric> lpips;
+  if (!p.Get("lpips").empty()) {
+    SMILE_ASSIGN_OR_RETURN(auto l, engine::LpipsMetric::Load(p.Get("lpips"), static_cast<int>(lpips_size)));
+    lpips = std::make_unique<engine::LpipsMetric>(std::move(l));
+  }
+  std::unique_ptr<engine::InceptionFeatures> inception;
+  if (!p.Get("inception").empty()) {
+    SMILE_ASSIGN_OR_RETURN(auto f, engine::InceptionFeatures::Load(p.Get("inception")));
+    inception = std::make_unique<engine::InceptionFeatures>(std::move(f));
+  }
+  models::InitTorchRuntime();
+  SMILE_ASSIGN_OR_RETURN(auto r, engine::EvaluateFit(model, video, o, lpips.get(), inception.get(), meta));
+  r.info.set("model", model_path);
+  if (diversity > 0) {
+    SMILE_ASSIGN_OR_RETURN(double d, engine::LpipsDiversity(model->network, *lpips, model->DefaultLabels(),
+                                                            static_cast<int>(diversity)));
+    r.AddMetric("lpips_diversity", "LPIPS diversity, " + std::to_string(diversity) + " random styles, default mask",
+                d, "", true);
+  }
+  return Finish(r, json);
+}
+
+Status RunEvalVideo(const std::vector<std::string>& args) {
+  ArgParser p("eval video",
+              "Temporal quality of a clip, or of a processed clip (swap / reenactment output) against its driving "
+              "input: face detection / track continuity, flicker and optical-flow warping error in the head region, "
+              "landmark and head-pose error output vs input, identity consistency over time.");
+  p.Option("input", "MEDIA", "the input (driving) clip", "", true);
+  p.Option("output", "MEDIA", "the processed clip made from it (same size and frames)");
+  p.Option("max-frames", "N", "stop after N frames");
+  p.Option("json", "FILE", "write the results as JSON (for smile eval report)");
+  p.Epilog("example:\n  smile swap --identity alice.smile --video bob.mp4 -o out.mp4\n"
+           "  smile eval video --input bob.mp4 --output out.mp4 --json swap_eval.json");
+  Status status;
+  if (!ParseOrHelp(p, args, &status)) return status;
+  engine::VideoEvalOptions o;
+  if (p.Has("max-frames")) {
+    SMILE_ASSIGN_OR_RETURN(o.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
+  }
+  for (const char* k : {"input", "output"})
+    if (!p.Get(k).empty() && !std::filesystem::exists(p.Get(k)))
+      return NotFound(std::string("--") + k + " '" + p.Get(k) + "' does not exist");
+  const std::string json = p.Get("json");
+  SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
+  SMILE_ASSIGN_OR_RETURN(auto r, engine::EvaluateVideo(p.Get("input"), p.Get("output"), o));
+  return Finish(r, json);
+}
+
+Status RunEvalReport(const std::vector<std::string>& raw) {
+  // `--inputs a.json b.json ...` (a shell glob) -> repeated --inputs.
+  std::vector<std::string> args;
+  bool in_list = false;
+  for (const auto& a : raw) {
+    if (a == "--inputs") {
+      in_list = true;
+      continue;
+    }
+    if (a.rfind("-", 0) == 0) in_list = false;
+    if (in_list) {
+      args.push_back("--inputs");
+    }
+    args.push_back(a);
+  }
+  ArgParser p("eval report",
+              "One self-contained HTML page (inline CSS, charts and frames embedded as PNG data, no external "
+              "file) from the JSON results of smile eval fit / video, plus training loss curves.");
+  p.Option("output", "FILE", "the HTML file to write", "", true);
+  p.MultiOption("inputs", "JSON", "result files written by smile eval ... --json (several after one --inputs)");
+  p.MultiOption("loss-log", "JSONL", "a training loss log to plot (repeatable)");
+  p.Option("title", "TEXT", "page title", "smile evaluation report");
+  p.Epilog("example:\n  smile eval report -o report.html --inputs results/*.json");
+  Status status;
+  if (!ParseOrHelp(p, args, &status)) return status;
+  const auto inputs = p.GetAll("inputs");
+  const auto logs = p.GetAll("loss-log");
+  if (inputs.empty() && logs.empty())
+    return InvalidArgument("nothing to report: give --inputs <result.json ...> (from smile eval ... --json)");
+  std::vector<engine::EvalRecord> records;
+  engine::ReportOptions ro;
+  ro.title = p.Get("title");
+  for (const auto& in : inputs) {
+    SMILE_ASSIGN_OR_RETURN(auto j, engine::ReadJsonFile(in));
+    auto r = engine::EvalRecord::FromJson(j);
+    if (!r.ok()) return r.status().WithContext(in);
+    records.push_back(std::move(*r));
+    ro.sources.push_back(in);
+  }
+  for (const auto& log : logs) {
+    SMILE_ASSIGN_OR_RETURN(auto recs, training::ReadLossLog(log));
+    training::PlotOptions po;
+    po.title = "losses: " + std::filesystem::path(log).filename().string();
+    ro.extra_images.push_back(engine::MakeEvalImage(po.title, training::DrawLossCurves(recs, po)));
+  }
+  const std::string out = p.Get("output");
+  SMILE_RETURN_IF_ERROR(engine::WriteHtmlReport(out, records, ro));
+  std::printf("wrote %s (%zu result file(s), %zu loss plot(s), %.0f KiB)\n", out.c_str(), records.size(), logs.size(),
+              std::filesystem::file_size(out) / 1024.0);
+  return Status::Ok();
+}
+
+Status RunEval(const std::vector<std::string>& args) {
+  const std::string usage =
+      "usage: smile eval <what> [options]\n\n"
+      "  fit     self-reenactment of an identity model on held-out frames of its clip (PSNR/SSIM/RMSE/LPIPS/FID)\n"
+      "  video   flicker, warping error, continuity, landmark/pose error and identity consistency of a clip\n"
+      "          or of a processed clip against its input\n"
+      "  report  one self-contained HTML page from the JSON files the other two write\n\n"
+      "Run 'smile eval <what> --help' for the options.\n";
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(usage.c_str(), stdout);
+    return args.empty() ? InvalidArgument("missing what to evaluate: fit, video or report") : Status::Ok();
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "fit") return RunEvalFit(rest);
+  if (args[0] == "video") return RunEvalVideo(rest);
+  if (args[0] == "report") return RunEvalReport(rest);
+  return InvalidArgument("unknown evaluation '" + args[0] + "': use fit, video or report");
+}
+
+}  // namespace
+
+SMILE_COMMAND(eval, 60, "evaluation: self-reenactment of a fitted model, video metrics, HTML report", RunEval);
+
+}  // namespace smile::app

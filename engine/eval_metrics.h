@@ -1,0 +1,101 @@
+// Evaluation metrics without neural networks (SMILE paper section 3.4, and the usual
+// video / reenactment measures): image errors in a region, Frechet distance of feature
+// statistics (the math of FID), head pose from 68 landmarks (solvePnP against a generic
+// 3D face), landmark error, mask mIoU (cycle mIoU), temporal flicker and optical-flow
+// warping error. The network-based ones (Inception features, LPIPS) are in eval_nets.h.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "engine/landmarks.h"
+
+namespace smile::engine {
+
+// ---- image errors ---------------------------------------------------------------
+struct ImageErrors {
+  double psnr = 0;  // dB, +inf for identical images
+  double ssim = 0;  // 1 for identical images
+  double rmse = 0;  // 0..255 scale
+};
+// Root mean squared error (0..255 scale) over all channels, inside `region` (CV_8U) when given.
+double Rmse(const cv::Mat& a, const cv::Mat& b, const cv::Mat& region = cv::Mat());
+ImageErrors CompareImages(const cv::Mat& a, const cv::Mat& b, const cv::Mat& region = cv::Mat());
+
+// ---- Frechet distance (FID math) -------------------------------------------------
+struct FeatureStats {
+  cv::Mat mean;  // 1 x D, CV_64F
+  cv::Mat cov;   // D x D, CV_64F (unbiased, n-1)
+  int count = 0;
+};
+// features: N x D (CV_32F or CV_64F), one row per image; N >= 2.
+FeatureStats ComputeFeatureStats(const cv::Mat& features);
+// ||mu1 - mu2||^2 + tr(C1 + C2 - 2 (C1 C2)^{1/2}); tr((C1 C2)^{1/2}) is computed as
+// tr((S1 C2 S1)^{1/2}) with S1 = C1^{1/2} (symmetric, so stable eigen-decompositions).
+double FrechetDistance(const FeatureStats& a, const FeatureStats& b);
+// Square root of a symmetric positive semi-definite matrix (negative eigenvalues clipped to 0).
+cv::Mat SymmetricSqrt(const cv::Mat& m);
+
+// ---- head pose ---------------------------------------------------------------------
+struct HeadPose {
+  bool ok = false;
+  double yaw = 0, pitch = 0, roll = 0;  // degrees
+};
+// The generic 3D face (camera axes: x right, y down, z away from the camera; arbitrary
+// units) and the indices of the 68-point landmarks it matches.
+const std::vector<cv::Point3d>& GenericFace3d();
+const std::vector<int>& GenericFaceLandmarkIds();
+// Rotation from Euler angles (degrees): R = Rz(roll) * Ry(yaw) * Rx(pitch); and back.
+cv::Matx33d RotationFromEuler(double yaw, double pitch, double roll);
+HeadPose EulerFromRotation(const cv::Matx33d& r);
+// Head pose from 68 landmarks in an image of `image_size` (pinhole camera, focal = the
+// larger side, principal point at the centre), by cv::solvePnP on GenericFace3d().
+HeadPose EstimateHeadPose(const Landmarks& pts, cv::Size image_size);
+// Absolute angle differences (degrees; yaw, pitch, roll) and their mean.
+struct PoseError {
+  double yaw = 0, pitch = 0, roll = 0;
+  double mean() const { return (yaw + pitch + roll) / 3; }
+};
+PoseError ComparePoses(const HeadPose& a, const HeadPose& b);
+
+// ---- landmarks ---------------------------------------------------------------------
+// Mean point-to-point distance normalised by the inter-ocular distance of `reference`
+// (NME); points [from, to] only (default: all 68). -1 when the sets are unusable.
+double LandmarkError(const Landmarks& reference, const Landmarks& other, int from = 0, int to = 67);
+
+// ---- masks -------------------------------------------------------------------------
+// Mean IoU of two label maps over the classes present in either (1 for identical maps);
+// cycle mIoU (paper eq. 6) is MaskMeanIoU(input mask, mask parsed from the output).
+double MaskMeanIoU(const cv::Mat& a, const cv::Mat& b);
+
+// ---- temporal ----------------------------------------------------------------------
+// Mean absolute difference (0..255) between consecutive frames inside `region` (CV_8U;
+// whole frame when empty).
+double RegionFlicker(const cv::Mat& previous, const cv::Mat& current, const cv::Mat& region = cv::Mat());
+
+// Dense optical flow (DIS, medium preset) from `from` to `to` (BGR or gray): CV_32FC2,
+// flow(x) = where pixel x of `from` moved to in `to`.
+cv::Mat DenseFlow(const cv::Mat& from, const cv::Mat& to);
+
+struct WarpOptions {
+  double occlusion_threshold = 1.0;  // px, forward-backward consistency (plus 5 % of the motion)
+};
+// Warping error (Lai et al. 2018): the previous output frame warped to the current one along the
+// flow of the DRIVING frames (flow from current to previous driver frame), compared with the
+// current output: mean squared error (0..1 scale, per channel) over non-occluded pixels inside
+// `region` that stay inside the image. Pass the output frames as the driver frames to measure a
+// video against its own motion. -1 when no pixel is valid.
+double WarpingError(const cv::Mat& driver_previous, const cv::Mat& driver_current, const cv::Mat& output_previous,
+                    const cv::Mat& output_current, const cv::Mat& region = cv::Mat(), const WarpOptions& o = {});
+
+// The same with the two driver flows given: `back` = DenseFlow(driver_current, driver_previous),
+// `fwd` = DenseFlow(driver_previous, driver_current) (to reuse them for several outputs).
+double WarpingErrorFromFlow(const cv::Mat& back, const cv::Mat& fwd, const cv::Mat& output_previous,
+                           const cv::Mat& output_current, const cv::Mat& region = cv::Mat(), const WarpOptions& o = {});
+
+// Mean / standard deviation of the finite values of a series (NaN when none).
+double SeriesMean(const std::vector<double>& v);
+double SeriesStd(const std::vector<double>& v);
+
+}  // namespace smile::engine

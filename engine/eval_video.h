@@ -1,0 +1,30 @@
+// Video evaluation (`smile eval video`): temporal quality of a clip, or of a processed clip
+// (swap / reenactment output) against its driving input, frame by frame:
+//  - detection / track continuity of the main face (rate, detector-confirmed rate, id
+//    changes, longest run of frames without a face);
+//  - flicker: mean absolute frame-to-frame change inside the head region (from the input's
+//    parse), for input and output, and the output's added flicker;
+//  - warping error (Lai et al. 2018): the previous frame warped to the current one along the
+//    INPUT's optical flow (DIS), squared error over non-occluded head pixels;
+//  - landmark error (NME) and head pose error of the output against the driving input;
+//  - identity consistency: LBP face descriptor similarity (engine/face_descriptor.h) between
+//    consecutive frames and to the clip's mean descriptor; output vs input similarity.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "engine/eval_report.h"
+
+namespace smile::engine {
+
+struct VideoEvalOptions {
+  int64_t max_frames = -1;  // stop after N frames (-1: all)
+  int align_size = 256;
+  int sheet_rows = 4;       // example rows (input | output) in the record
+};
+
+// `output` empty: the input alone.
+Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& output, const VideoEvalOptions& o);
+
+}  // namespace smile::engine

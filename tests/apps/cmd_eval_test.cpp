@@ -1,0 +1,124 @@
+// `smile eval fit / video / report` driven through the binary.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "cli_util.h"
+
+namespace {
+
+using namespace smile_cli;
+namespace fs = std::filesystem;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Every src= of the page is an inline PNG; nothing points outside the file.
+void ExpectSelfContained(const std::string& html, int min_images) {
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  std::regex src("src=\"([^\"]{0,24})");
+  int n = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), src); it != std::sregex_iterator(); ++it, ++n)
+    EXPECT_EQ((*it)[1].str().rfind("data:image/png;base64,", 0), 0u) << (*it)[1].str();
+  EXPECT_GE(n, min_images);
+}
+
+TEST(CliEval, HelpAndBadArguments) {
+  CmdRun help = Smile({"eval", "--help"});
+  EXPECT_EQ(help.code, 0) << help.out;
+  for (const char* w : {"fit", "video", "report"}) EXPECT_NE(help.out.find(w), std::string::npos) << w;
+  CmdRun none = Smile({"eval"});
+  EXPECT_EQ(none.code, 2);
+  CmdRun unknown = Smile({"eval", "fid"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.out.find("fit, video or report"), std::string::npos) << unknown.out;
+  CmdRun fit_help = Smile({"eval", "fit", "--help"});
+  EXPECT_EQ(fit_help.code, 0);
+  for (const char* opt : {"--model", "--video", "--frames", "--lpips", "--inception", "--json"})
+    EXPECT_NE(fit_help.out.find(opt), std::string::npos) << opt;
+  CmdRun missing = Smile({"eval", "fit", "--video", "x.mp4"});
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("--model"), std::string::npos) << missing.out;
+  CmdRun no_model = Smile({"eval", "fit", "--model", "/nonexistent.smile"});
+  EXPECT_NE(no_model.code, 0);
+  EXPECT_NE(no_model.out.find("does not exist"), std::string::npos) << no_model.out;
+  CmdRun report_empty = Smile({"eval", "report", "-o", "/tmp/x.html"});
+  EXPECT_EQ(report_empty.code, 2) << report_empty.out;
+}
+
+TEST(CliEval, ReportFromJsonFiles) {
+  TempDir t;
+  // Two hand-written results (the format smile eval ... --json writes).
+  for (auto [name, psnr] : std::vector<std::pair<const char*, double>>{{"a", 24.5}, {"b", 26.0}}) {
+    std::ofstream(t / (std::string(name) + ".json"))
+        << R"({"smile_eval": 1, "kind": "fit", "title": "run )" << name << R"(", "info": {"video": "clip.mp4"},
+  "metrics": [{"key": "crop_fixed_psnr", "label": "PSNR, crop", "value": )" << psnr
+        << R"(, "unit": "dB", "bar": true}],
+  "tables": [], "series": [{"title": "PSNR per frame", "x_label": "frame", "y_label": "dB",
+  "lines": [{"name": "fixed", "x": [0, 1, 2], "y": [24, null, 25]}]}], "images": [], "notes": ["n"]})";
+  }
+  // A training loss log is plotted too.
+  std::ofstream(t / "loss.jsonl") << R"({"iter":1,"time":1.0,"elapsed":1.0,"losses":{"g":1.0,"d":0.7}})" << "\n"
+                                  << R"({"iter":2,"time":2.0,"elapsed":2.0,"losses":{"g":0.8,"d":0.69}})" << "\n";
+  CmdRun r = Smile({"eval", "report", "-o", t / "report.html", "--inputs", t / "a.json", t / "b.json",
+                    "--loss-log", t / "loss.jsonl"});
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string html = ReadAll(t / "report.html");
+  ExpectSelfContained(html, 4);  // bar chart, 2 series plots, loss curves
+  EXPECT_NE(html.find("run a"), std::string::npos);
+  EXPECT_NE(html.find("run b"), std::string::npos);
+  EXPECT_NE(html.find("24.500"), std::string::npos);
+  { std::ofstream(t / "bad.json") << "{\"x\": 1}"; }
+  CmdRun bad = Smile({"eval", "report", "-o", t / "r2.html", "--inputs", t / "bad.json"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("bad.json"), std::string::npos) << bad.out;
+}
+
+// Fit a tiny identity on d20, evaluate it on its held-out frames, swap it into the same clip,
+// evaluate the swap as a video, and build the report from the two JSON files.
+TEST(CliEvalMedia, FitVideoAndReport) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun fit = Smile({"--quiet", "fit", "--identity", Clip("d20"), "-o", t / "id.smile", "--config", "tiny",
+                      "--iters", "10", "--max-samples", "24", "--every", "6"});
+  ASSERT_EQ(fit.code, 0) << fit.out;
+  CmdRun ev = Smile({"--quiet", "eval", "fit", "--model", t / "id.smile", "--video", Clip("d20"), "--frames", "4",
+                     "--json", t / "fit.json"});
+  ASSERT_EQ(ev.code, 0) << ev.out;
+  for (const char* w : {"PSNR crop", "SSIM frame", "fixed", "own", "frames evaluated"})
+    EXPECT_NE(ev.out.find(w), std::string::npos) << w << "\n" << ev.out;
+  const std::string fj = ReadAll(t / "fit.json");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(fj, m, std::regex(R"("key": "crop_fixed_psnr",[^}]*"value": ([0-9.]+))"))) << fj.substr(0, 2000);
+  const double psnr = std::stod(m[1]);
+  EXPECT_GT(psnr, 5.0);
+  EXPECT_LT(psnr, 40.0);
+  EXPECT_TRUE(std::regex_search(fj, std::regex(R"("key": "frames",[^}]*"value": 4,)"))) << fj.substr(0, 600);
+  // The model's recorded source is used when --video is left out.
+  CmdRun ev2 = Smile({"--quiet", "eval", "fit", "--model", t / "id.smile", "--frames", "2"});
+  EXPECT_EQ(ev2.code, 0) << ev2.out;
+
+  CmdRun swap = Smile({"--quiet", "swap", "--identity", t / "id.smile", "--video", Clip("d20"), "-o",
+                       t / "swap.mp4", "--max-frames", "12"});
+  ASSERT_EQ(swap.code, 0) << swap.out;
+  CmdRun vid = Smile({"--quiet", "eval", "video", "--input", Clip("d20"), "--output", t / "swap.mp4",
+                      "--max-frames", "12", "--json", t / "video.json"});
+  ASSERT_EQ(vid.code, 0) << vid.out;
+  for (const char* w : {"flicker", "warping error", "landmark error", "identity similarity"})
+    EXPECT_NE(vid.out.find(w), std::string::npos) << w << "\n" << vid.out;
+  CmdRun rep = Smile({"eval", "report", "-o", t / "report.html", "--inputs", t / "fit.json", t / "video.json"});
+  ASSERT_EQ(rep.code, 0) << rep.out;
+  const std::string html = ReadAll(t / "report.html");
+  ExpectSelfContained(html, 6);
+  EXPECT_NE(html.find("self-reenactment"), std::string::npos);
+  EXPECT_NE(html.find("d20.mp4 -&gt; swap.mp4"), std::string::npos);
+}
+
+}  // namespace
