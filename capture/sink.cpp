@@ -115,8 +115,39 @@ Result<SinkKind> ClassifySink(const std::string& uri) {
                          "'window' for a preview, or gst:<pipeline>");
 }
 
-Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOptions& options) {
-  SMILE_ASSIGN_OR_RETURN(SinkKind kind, ClassifySink(uri));
+bool WatermarkEnabled(const SinkOptions& options, SinkKind kind) {
+  if (options.watermark == WatermarkMode::kOn) return true;
+  if (options.watermark == WatermarkMode::kOff) return false;
+  return kind == SinkKind::kGStreamer;
+}
+
+namespace {
+
+// Draws the visible watermark on a copy of every frame, then hands it on.
+class WatermarkSink : public FrameSink {
+ public:
+  WatermarkSink(std::unique_ptr<FrameSink> inner, WatermarkOptions options)
+      : inner_(std::move(inner)), options_(std::move(options)) {}
+  Status Write(const Frame& frame) override {
+    if (frame.empty()) return inner_->Write(frame);
+    cv::Mat marked = frame.image->clone();
+    DrawWatermark(marked, options_);
+    Frame out = frame;
+    out.image = std::make_shared<const cv::Mat>(std::move(marked));
+    return inner_->Write(out);
+  }
+  void MarkInputComplete() override { inner_->MarkInputComplete(); }
+  Status Close() override { return inner_->Close(); }
+  void Abort() override { inner_->Abort(); }
+  int64_t frames_written() const override { return inner_->frames_written(); }
+  std::string target() const override { return inner_->target(); }
+
+ private:
+  std::unique_ptr<FrameSink> inner_;
+  WatermarkOptions options_;
+};
+
+Result<std::unique_ptr<FrameSink>> OpenSinkOfKind(const std::string& uri, SinkKind kind, const SinkOptions& options) {
   switch (kind) {
     case SinkKind::kVideoFile: return OpenVideoFileSink(uri, options);
     case SinkKind::kImageSequence: return OpenImageSequenceSink(uri, options);
@@ -124,6 +155,15 @@ Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOp
     case SinkKind::kGStreamer: return OpenGstSink(uri, options);
   }
   return Internal("unhandled sink kind for '" + uri + "'");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOptions& options) {
+  SMILE_ASSIGN_OR_RETURN(SinkKind kind, ClassifySink(uri));
+  SMILE_ASSIGN_OR_RETURN(auto sink, OpenSinkOfKind(uri, kind, options));
+  if (!WatermarkEnabled(options, kind)) return sink;
+  return std::unique_ptr<FrameSink>(std::make_unique<WatermarkSink>(std::move(sink), options.watermark_options));
 }
 
 }  // namespace smile::capture
