@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "capture/source.h"
@@ -30,6 +32,16 @@ std::string PartialPathFor(const std::string& final_path) {
   size_t dot = name.find_last_of('.');
   std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
   std::string ext = dot == std::string::npos || dot == 0 ? "" : name.substr(dot);
+  // A file name may hold 255 bytes: a long final name gets a shortened stem plus
+  // a hash of the full name, so the temporary name stays valid and unique.
+  constexpr size_t kNameMax = 255;
+  if (1 + stem.size() + 8 + ext.size() > kNameMax && ext.size() < 64) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    char hex[20];
+    std::snprintf(hex, sizeof(hex), "~%016llx", static_cast<unsigned long long>(h));
+    stem = stem.substr(0, kNameMax - 1 - 8 - ext.size() - 17) + hex;
+  }
   return dir + "." + stem + ".partial" + ext;
 }
 
