@@ -59,6 +59,7 @@ Status RunCopy(const std::vector<std::string>& args) {
   capture::SinkOptions kopts = capture::SinkOptionsFor(info);
   kopts.crf = static_cast<int>(crf);
   kopts.preset = a.Get("preset");
+  kopts.provenance = capture::NotSynthetic("copy");  // re-encoded, not generated: tagged synthetic=false
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
 
   capture::JobReport r = capture::RunMediaJob(*source, *sink, capture::FrameStageFn(), job);

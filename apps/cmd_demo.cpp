@@ -26,9 +26,11 @@ namespace fs = std::filesystem;
 
 // Without an identity model: the parsing stage every job runs on, as a real video
 // (input | 19-class mask overlay, with the clip's audio) and a contact sheet.
-Status RunMaskDemo(const fs::path& clip, const fs::path& out, int64_t max_frames) {
+Status RunMaskDemo(const fs::path& clip, const fs::path& out, int64_t max_frames, bool watermark) {
   SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(clip.string()));
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
+  kopts.provenance.note = "demo (parsing stage)";
+  kopts.watermark = watermark ? capture::WatermarkMode::kOn : capture::WatermarkMode::kOff;
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink((out / "masks.mp4").string(), kopts));
   engine::AnalyzerOptions ao;
   ao.align.size = 256;
@@ -62,20 +64,21 @@ Status RunDemo(const std::vector<std::string>& args) {
   p.Option("output", "DIR", "folder for the results", "demo-out");
   p.Option("assets", "DIR", "assets folder", SMILE_ASSETS_DIR);
   p.Option("max-frames", "N", "only the first N frames (0 = all)", "0");
+  p.Flag("watermark", "draw a small translucent 'AI-generated' label on the output videos");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   const fs::path assets = p.Get("assets"), out = p.Get("output");
   const fs::path clip = assets / "demo" / "driver.mp4", model = assets / "models" / "identity.smile";
   if (!fs::exists(clip))
     return NotFound("bundled clip '" + clip.string() + "' is missing; run from a complete checkout");
+  SMILE_ASSIGN_OR_RETURN(int64_t max_frames, p.GetInt("max-frames", 0, int64_t(1) << 40));
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) return IoError("cannot create '" + out.string() + "': " + ec.message());
-  SMILE_ASSIGN_OR_RETURN(int64_t max_frames, p.GetInt("max-frames", 0, int64_t(1) << 40));
   if (!fs::exists(model)) {
     SMILE_LOG(kInfo) << "demo: no bundled identity model (" << model.string()
                      << "); showing the parsing stage instead";
-    SMILE_RETURN_IF_ERROR(RunMaskDemo(clip, out, max_frames));
+    SMILE_RETURN_IF_ERROR(RunMaskDemo(clip, out, max_frames, p.GetFlag("watermark")));
     std::printf("demo results in %s/: masks.mp4 (input | 19-class mask, with the clip's audio), contact_sheet.png\n"
                 "For a head swap, fit an identity first (see docs/STATUS.md for its cost today), then run the demo again:\n"
                 "  smile fit --identity <their video> -o %s\n  smile demo -o %s\n",
@@ -87,6 +90,7 @@ Status RunDemo(const std::vector<std::string>& args) {
                                    "--output",     (out / "swap.mp4").string(),
                                    "--compare",    (out / "side_by_side.mp4").string(),
                                    "--sheet",      (out / "contact_sheet.png").string()};
+  if (p.GetFlag("watermark")) swap.push_back("--watermark");
   if (max_frames > 0) {
     swap.push_back("--max-frames");
     swap.push_back(std::to_string(max_frames));

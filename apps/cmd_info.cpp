@@ -19,6 +19,8 @@ Status RunInfo(const std::vector<std::string>& args) {
   parser.Option("device", "NAME", "device to check: auto, cpu, cuda, cuda:N", "auto");
   Status status;
   if (!ParseOrHelp(parser, args, &status)) return status;
+  auto device = models::ChooseDevice(parser.Get("device"));  // a bad --device fails before any output
+  if (!device.ok()) return device.status();
   std::printf("smile %s\n", SMILE_VERSION);
   std::printf("hardware threads : %u\n", std::thread::hardware_concurrency());
 #ifdef SMILE_WITH_CUDA
@@ -26,8 +28,6 @@ Status RunInfo(const std::vector<std::string>& args) {
 #else
   std::printf("CUDA build       : no (configure with -DSMILE_CUDA=ON to add it)\n");
 #endif
-  auto device = models::ChooseDevice(parser.Get("device"));
-  if (!device.ok()) return device.status();
   std::printf("device           : %s\n", device->description.c_str());
   std::string backends;
   for (auto api : cv::videoio_registry::getBackends()) backends += cv::videoio_registry::getBackendName(api) + " ";

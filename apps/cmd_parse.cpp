@@ -12,6 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "apps/command.h"
+#include "capture/provenance.h"
 #include "capture/source.h"
 #include "core/log.h"
 #include "core/progress.h"
@@ -128,12 +129,15 @@ Status RunParse(const std::vector<std::string>& args) {
       prev_labels = labels;
       prev_index = i;
       const std::string n = Num(i);
-      if (!cv::imwrite((fs::path(out) / "labels" / (n + ".png")).string(), labels) ||
-          !cv::imwrite((fs::path(out) / "aligned" / (n + ".jpg")).string(), a.aligned))
-        return IoError("cannot write into '" + out + "'; check free space and permissions");
+      // Provenance: label maps and overlays are generated (synthetic); the aligned crop is a warp of real pixels.
+      capture::ProvenanceMark generated;
+      generated.note = "parse";
+      SMILE_RETURN_IF_ERROR(capture::WriteImage((fs::path(out) / "labels" / (n + ".png")).string(), labels, generated));
+      SMILE_RETURN_IF_ERROR(capture::WriteImage((fs::path(out) / "aligned" / (n + ".jpg")).string(), a.aligned,
+                                                capture::NotSynthetic("parse aligned crop")));
       if (overlay) {
         cv::Mat ov = OverlayLabels(frame, a.FrameLabels(frame.size()), 0.45);
-        cv::imwrite((fs::path(out) / "overlay" / (n + ".jpg")).string(), ov);
+        SMILE_RETURN_IF_ERROR(capture::WriteImage((fs::path(out) / "overlay" / (n + ".jpg")).string(), ov, generated));
       }
     } else {
       SMILE_LOG(kDebug) << "frame " << i << ": no face";

@@ -37,12 +37,13 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
   p.Option("compare", "FILE", "also write a side-by-side video: input | mask | output", "");
   p.Option("sheet", "FILE", "also write a contact sheet PNG (6 frames: input, mask, output)", "");
+  p.Flag("watermark", "draw a small translucent 'AI-generated' label in a corner of every output frame "
+                      "(files are always tagged synthetic=true in their metadata)");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
            "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   const std::string identity = p.Get("identity"), in = p.Get("video"), out = p.Get("output");
-  if (!std::filesystem::exists(identity)) return NotFound("identity model '" + identity + "' does not exist");
   const std::string ext = std::filesystem::path(identity).extension().string();
   if (ext == ".jpg" || ext == ".jpeg" || ext == ".png")
     return InvalidArgument("'" + identity + "' is a photo: swapping from a photo alone needs a general synthesis "
@@ -50,23 +51,36 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   if (p.Get("smooth") != "on" && p.Get("smooth") != "off") return InvalidArgument("--smooth takes on or off");
   SMILE_ASSIGN_OR_RETURN(double color, p.GetDouble("color", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
+  // Every option is checked before the model loads (bad arguments fail at once, exit 2).
+  int64_t face_index = -1;
+  if (p.Get("face") != "largest") {
+    SMILE_ASSIGN_OR_RETURN(face_index, p.GetInt("face", 0, 64));
+  }
   capture::JobOptions job;
   job.label = "swap";
   if (p.Has("max-frames")) {
     SMILE_ASSIGN_OR_RETURN(job.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
   }
+  SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
+  if (!p.Get("compare").empty()) SMILE_RETURN_IF_ERROR(capture::ClassifySink(p.Get("compare")).status());
+  if (capture::SameFile(in, out))
+    return InvalidArgument("--output '" + out + "' is the input video itself; choose another output name");
+  if (!p.Get("compare").empty() && (p.Get("compare") == out || capture::SameFile(in, p.Get("compare"))))
+    return InvalidArgument("--compare '" + p.Get("compare") + "' must differ from --video and --output");
+  if (!std::filesystem::exists(identity)) return NotFound("identity model '" + identity + "' does not exist");
 
   SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
   SMILE_LOG(kInfo) << "device: " << device.description;
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
   engine::HeadRenderer renderer(model->network, model->style);
 
-  SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
   if (sink_kind == capture::SinkKind::kVideoFile) SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, true));
   SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(in));
   SMILE_LOG(kInfo) << "input:  " << source->info().description;
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
   kopts.crf = static_cast<int>(crf);
+  kopts.provenance.note = "swap";
+  kopts.watermark = p.GetFlag("watermark") ? capture::WatermarkMode::kOn : capture::WatermarkMode::kOff;
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
   std::unique_ptr<capture::FrameSink> compare;
   if (!p.Get("compare").empty()) {
@@ -82,10 +96,9 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   engine::AnalyzerOptions ao;
   ao.align.size = std::max(256, renderer.model_size());
   ao.smooth = p.Get("smooth") == "on";
-  if (p.Get("face") != "largest") {
-    SMILE_ASSIGN_OR_RETURN(int64_t idx, p.GetInt("face", 0, 64));
+  if (face_index >= 0) {
     ao.tracker.choice = engine::FaceChoice::kIndex;
-    ao.tracker.choice_index = static_cast<int>(idx);
+    ao.tracker.choice_index = static_cast<int>(face_index);
   }
   SMILE_ASSIGN_OR_RETURN(auto analyzer, engine::FaceAnalyzer::Create(ao));
   int64_t no_face = 0;

@@ -5,6 +5,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "capture/provenance.h"
+
 namespace smile::app {
 
 ContactSheet::ContactSheet(int64_t total_frames, int rows, int row_height) : row_height_(row_height) {
@@ -24,8 +26,9 @@ Status ContactSheet::Write(const std::string& path) const {
   if (rows_.empty()) return NotFound("no frames were sampled for the contact sheet '" + path + "'");
   cv::Mat sheet;
   cv::vconcat(rows_, sheet);
-  if (!cv::imwrite(path, sheet)) return IoError("cannot write contact sheet '" + path + "'; check the folder");
-  return Status::Ok();
+  capture::ProvenanceMark mark;  // rows hold generated frames: marked synthetic (PNG tEXt)
+  mark.note = "contact sheet";
+  return capture::WriteImage(path, sheet, mark).WithContext("contact sheet");
 }
 
 }  // namespace smile::app

@@ -21,6 +21,9 @@ void PrintUsage() {
   for (const auto& c : smile::app::Commands()) std::printf("  %-10s %s\n", c.name.c_str(), c.summary.c_str());
   std::printf("\nRun 'smile <command> --help' for the options of one command.\n");
   std::printf("Global flags: --quiet (no progress bars, warnings only), --verbose (debug log).\n");
+  std::printf("\nConsent: only use smile on people who have agreed to it, and never present its output as real.\n"
+              "Every generated file is tagged synthetic=true (video metadata, PNG text chunk); --watermark also\n"
+              "draws a visible 'AI-generated' label (on by default for live streams).\n");
 }
 
 }  // namespace

@@ -7,8 +7,6 @@
 #include <cstring>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "capture/sink.h"
 
 namespace smile::capture {
@@ -20,7 +18,8 @@ class ImageSequenceSink : public FrameSink {
     if (!closed_) Abort();
   }
 
-  Status Init(const std::string& uri) {
+  Status Init(const std::string& uri, const ProvenanceMark& mark) {
+    mark_ = mark;
     if (uri.find('%') != std::string::npos) {
       pattern_ = uri;
     } else {
@@ -36,21 +35,8 @@ class ImageSequenceSink : public FrameSink {
     std::vector<char> buf(pattern_.size() + 64);
     std::snprintf(buf.data(), buf.size(), pattern_.c_str(), static_cast<int>(written_.size()));
     std::string path = buf.data();
-    std::string tmp = PartialPathFor(path);
-    bool ok = false;
-    try {
-      ok = cv::imwrite(tmp, *frame.image);
-    } catch (const cv::Exception& e) {
-      ok = false;
-    }
-    if (!ok) {
-      ::unlink(tmp.c_str());
-      return IoError("cannot write image '" + path + "'; check free disk space and the folder's permissions");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      ::unlink(tmp.c_str());
-      return IoError("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno));
-    }
+    // Atomic (temporary name + rename), with the provenance mark in PNG/JPEG.
+    SMILE_RETURN_IF_ERROR(WriteImage(path, *frame.image, mark_));
     written_.push_back(path);
     return Status::Ok();
   }
@@ -72,6 +58,7 @@ class ImageSequenceSink : public FrameSink {
 
  private:
   std::string pattern_;
+  ProvenanceMark mark_;
   std::vector<std::string> written_;
   bool closed_ = false;
 };
@@ -80,7 +67,7 @@ class ImageSequenceSink : public FrameSink {
 
 Result<std::unique_ptr<FrameSink>> OpenImageSequenceSink(const std::string& uri, const SinkOptions& options) {
   auto sink = std::make_unique<ImageSequenceSink>();
-  SMILE_RETURN_IF_ERROR(sink->Init(uri));
+  SMILE_RETURN_IF_ERROR(sink->Init(uri, options.provenance));
   return std::unique_ptr<FrameSink>(std::move(sink));
 }
 

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -68,6 +70,12 @@ std::string MediaInfo::ToString() const {
   os << line;
   if (size_bytes >= 0) os << "  size:      " << size_bytes << " bytes\n";
   if (bit_rate > 0) os << "  bit rate:  " << bit_rate / 1000 << " kb/s\n";
+  auto syn = tags.find("synthetic");
+  if (syn != tags.end()) os << "  synthetic: " << syn->second << " (provenance tag)\n";
+  for (const auto& [k, v] : tags) {
+    if (k != "synthetic" && k != "major_brand" && k != "minor_version" && k != "compatible_brands")
+      os << "  tag " << k << ": " << v << "\n";
+  }
   for (const auto& s : streams) {
     if (s.type == "video") {
       std::snprintf(line, sizeof(line),
@@ -111,6 +119,12 @@ Result<MediaInfo> ProbeMedia(const std::string& path, bool count_packets) {
   info.format_long = fmt->iformat->long_name ? fmt->iformat->long_name : "";
   info.duration_s = fmt->duration != AV_NOPTS_VALUE ? fmt->duration / double(AV_TIME_BASE) : 0.0;
   info.bit_rate = fmt->bit_rate;
+  const AVDictionaryEntry* tag = nullptr;
+  while ((tag = av_dict_get(fmt->metadata, "", tag, AV_DICT_IGNORE_SUFFIX))) {
+    std::string key = tag->key;  // Matroska stores keys upper-case: report them lower-case
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    info.tags[key] = tag->value;
+  }
   struct stat st {};
   if (!IsNetworkUrl(path) && stat(path.c_str(), &st) == 0) info.size_bytes = st.st_size;
   for (unsigned i = 0; i < fmt->nb_streams; ++i) {

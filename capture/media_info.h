@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct MediaInfo {
   double duration_s = 0.0;
   int64_t bit_rate = 0;
   int64_t size_bytes = -1;
+  std::map<std::string, std::string> tags;  // container metadata (synthetic, software, comment ...)
   std::vector<StreamInfo> streams;
 
   const StreamInfo* video() const;  // first video stream or nullptr

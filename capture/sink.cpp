@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "capture/source.h"
@@ -30,6 +32,16 @@ std::string PartialPathFor(const std::string& final_path) {
   size_t dot = name.find_last_of('.');
   std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
   std::string ext = dot == std::string::npos || dot == 0 ? "" : name.substr(dot);
+  // A file name may hold 255 bytes: a long final name gets a shortened stem plus
+  // a hash of the full name, so the temporary name stays valid and unique.
+  constexpr size_t kNameMax = 255;
+  if (1 + stem.size() + 8 + ext.size() > kNameMax && ext.size() < 64) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    char hex[20];
+    std::snprintf(hex, sizeof(hex), "~%016llx", static_cast<unsigned long long>(h));
+    stem = stem.substr(0, kNameMax - 1 - 8 - ext.size() - 17) + hex;
+  }
   return dir + "." + stem + ".partial" + ext;
 }
 
@@ -115,8 +127,39 @@ Result<SinkKind> ClassifySink(const std::string& uri) {
                          "'window' for a preview, or gst:<pipeline>");
 }
 
-Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOptions& options) {
-  SMILE_ASSIGN_OR_RETURN(SinkKind kind, ClassifySink(uri));
+bool WatermarkEnabled(const SinkOptions& options, SinkKind kind) {
+  if (options.watermark == WatermarkMode::kOn) return true;
+  if (options.watermark == WatermarkMode::kOff) return false;
+  return kind == SinkKind::kGStreamer;
+}
+
+namespace {
+
+// Draws the visible watermark on a copy of every frame, then hands it on.
+class WatermarkSink : public FrameSink {
+ public:
+  WatermarkSink(std::unique_ptr<FrameSink> inner, WatermarkOptions options)
+      : inner_(std::move(inner)), options_(std::move(options)) {}
+  Status Write(const Frame& frame) override {
+    if (frame.empty()) return inner_->Write(frame);
+    cv::Mat marked = frame.image->clone();
+    DrawWatermark(marked, options_);
+    Frame out = frame;
+    out.image = std::make_shared<const cv::Mat>(std::move(marked));
+    return inner_->Write(out);
+  }
+  void MarkInputComplete() override { inner_->MarkInputComplete(); }
+  Status Close() override { return inner_->Close(); }
+  void Abort() override { inner_->Abort(); }
+  int64_t frames_written() const override { return inner_->frames_written(); }
+  std::string target() const override { return inner_->target(); }
+
+ private:
+  std::unique_ptr<FrameSink> inner_;
+  WatermarkOptions options_;
+};
+
+Result<std::unique_ptr<FrameSink>> OpenSinkOfKind(const std::string& uri, SinkKind kind, const SinkOptions& options) {
   switch (kind) {
     case SinkKind::kVideoFile: return OpenVideoFileSink(uri, options);
     case SinkKind::kImageSequence: return OpenImageSequenceSink(uri, options);
@@ -124,6 +167,15 @@ Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOp
     case SinkKind::kGStreamer: return OpenGstSink(uri, options);
   }
   return Internal("unhandled sink kind for '" + uri + "'");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOptions& options) {
+  SMILE_ASSIGN_OR_RETURN(SinkKind kind, ClassifySink(uri));
+  SMILE_ASSIGN_OR_RETURN(auto sink, OpenSinkOfKind(uri, kind, options));
+  if (!WatermarkEnabled(options, kind)) return sink;
+  return std::unique_ptr<FrameSink>(std::make_unique<WatermarkSink>(std::move(sink), options.watermark_options));
 }
 
 }  // namespace smile::capture

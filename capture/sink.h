@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "capture/provenance.h"
+#include "capture/watermark.h"
 #include "core/frame.h"
 #include "core/status.h"
 
@@ -19,6 +21,10 @@ namespace smile::capture {
 
 enum class SinkKind { kVideoFile, kImageSequence, kPreview, kGStreamer };
 const char* SinkKindName(SinkKind kind);
+
+// kAuto: on for GStreamer outputs (streams, virtual cameras), off for files and
+// the preview window. Live commands turn it off only on an explicit flag.
+enum class WatermarkMode { kAuto, kOn, kOff };
 
 struct SinkOptions {
   double fps = 25.0;              // nominal rate (from the source)
@@ -29,7 +35,16 @@ struct SinkOptions {
   std::string preset = "veryfast";  // x264 preset
   int encode_threads = 0;         // 0: automatic
   std::string window_title = "smile";
+  // Machine-readable "synthetic" mark in video metadata / PNG tEXt (on by
+  // default; `smile copy` uses NotSynthetic()).
+  ProvenanceMark provenance;
+  // Visible "AI-generated" label drawn into every frame (see watermark.h).
+  WatermarkMode watermark = WatermarkMode::kAuto;
+  WatermarkOptions watermark_options;
 };
+
+// Whether OpenSink draws the visible watermark for this kind of output.
+bool WatermarkEnabled(const SinkOptions& options, SinkKind kind);
 
 class FrameSink {
  public:
@@ -57,6 +72,8 @@ class FrameSink {
 //     (an existing folder, or a path ending in '/')
 // Checks that the output folder is writable before returning.
 Result<SinkKind> ClassifySink(const std::string& uri);
+// OpenSink also adds the visible watermark when WatermarkEnabled (the
+// individual factories below never do).
 Result<std::unique_ptr<FrameSink>> OpenSink(const std::string& uri, const SinkOptions& options = {});
 
 Result<std::unique_ptr<FrameSink>> OpenVideoFileSink(const std::string& path, const SinkOptions& options);

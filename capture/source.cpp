@@ -1,5 +1,7 @@
 #include "capture/source.h"
 
+#include "core/log.h"
+
 #include <sys/stat.h>
 
 #include <cctype>
@@ -57,8 +59,23 @@ Result<std::unique_ptr<FrameSource>> OpenSource(const std::string& uri, const So
     case SourceKind::kUrl: return OpenFfmpegSource(uri, options, /*network=*/true);
     case SourceKind::kVideoFile: return OpenFfmpegSource(uri, options, /*network=*/false);
     case SourceKind::kImageSequence:
-    case SourceKind::kImageFolder:
-    case SourceKind::kImage: return OpenImageSource(uri, kind, options);
+    case SourceKind::kImageFolder: return OpenImageSource(uri, kind, options);
+    case SourceKind::kImage: {
+      auto image = OpenImageSource(uri, kind, options);
+      if (image.ok() || image.status().code() != StatusCode::kCorrupt) return image;
+      // An image extension on something OpenCV cannot decode: maybe a video with the wrong name.
+      // (A damaged photo stays an error: FFmpeg's image decoders would only half-decode it.)
+      auto video = OpenFfmpegSource(uri, options, /*network=*/false);
+      if (!video.ok()) return image;
+      const std::string codec = (*video)->info().video_codec;
+      for (const char* still : {"mjpeg", "png", "apng", "bmp", "tiff", "webp", "gif", "jpegls", "ppm", "pgm", "pam",
+                                "jpeg2000"}) {
+        if (codec == still) return image;
+      }
+      SMILE_LOG(kWarn) << "'" << uri << "' is not an image despite its extension; reading it as "
+                       << (*video)->info().video_codec << " video";
+      return video;
+    }
   }
   return Internal("unhandled source kind for '" + uri + "'");
 }

@@ -222,9 +222,13 @@ class VideoFileSink : public FrameSink {
     }
     opened_ = true;  // from here on Abort() must remove the partial file
     AVDictionary* mux_opts = nullptr;
-    // moov first: plays while downloading, and a cut copy still decodes.
+    // Provenance tags (synthetic=true|false, software, comment) in the container.
+    const auto tags = ProvenanceTags(options_.provenance);
+    for (const auto& [key, value] : tags) av_dict_set(&out_->metadata, key.c_str(), value.c_str(), 0);
+    // moov first: plays while downloading, and a cut copy still decodes. MP4/MOV
+    // keep arbitrary keys (synthetic=...) only as mdta metadata.
     if (std::strstr(ofmt_->name, "mp4") || std::strstr(ofmt_->name, "mov")) {
-      av_dict_set(&mux_opts, "movflags", "+faststart", 0);
+      av_dict_set(&mux_opts, "movflags", tags.empty() ? "+faststart" : "+faststart+use_metadata_tags", 0);
     }
     err = avformat_write_header(out_, &mux_opts);
     av_dict_free(&mux_opts);

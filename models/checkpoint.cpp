@@ -58,13 +58,14 @@ class Reader {
   }
   bool Str(std::string* s) {
     uint32_t len = 0;
-    if (!Pod(&len) || pos_ + len > n_) return false;
+    if (!Pod(&len) || len > n_ - pos_) return false;
     s->assign(p_ + pos_, len);
     pos_ += len;
     return true;
   }
+  size_t remaining() const { return n_ - pos_; }
   bool Bytes(size_t n, const char** out) {
-    if (pos_ + n > n_) return false;
+    if (n > n_ - pos_) return false;  // (pos_ + n could wrap around for a damaged length)
     *out = p_ + pos_;
     pos_ += n;
     return true;
@@ -238,7 +239,7 @@ Status ParseEnvelope(const std::string& path, const std::string& bytes, Checkpoi
   if (!cfg.ok()) return cfg.status().WithContext(where);
   header->config = cfg.value();
   auto read_list = [&](std::vector<std::string>* out) {
-    if (!r->Pod(&n)) return false;
+    if (!r->Pod(&n) || n > r->remaining() / 4) return false;  // every string needs its 4-byte length
     out->resize(n);
     for (auto& s : *out)
       if (!r->Str(&s)) return false;
@@ -282,9 +283,21 @@ Status ReadTensors(Reader& r, const std::string& where, std::map<std::string, to
     auto st = static_cast<c10::ScalarType>(dtype);
     if (dtype < 0 || dtype >= static_cast<int8_t>(c10::ScalarType::NumOptions))
       return Corrupt(where + ": tensor '" + name + "' has an unknown dtype " + std::to_string(dtype));
+    // Check the shape against the byte count before allocating (a damaged shape must not allocate terabytes).
+    uint64_t numel = 1;
+    for (int64_t d : dims) {
+      if (d != 0 && numel > nbytes / static_cast<uint64_t>(d))
+        return Corrupt(where + ": tensor '" + name + "' byte count does not match its shape");
+      numel *= static_cast<uint64_t>(d);
+    }
+    size_t esize = 0;
+    try {
+      esize = c10::elementSize(st);
+    } catch (const std::exception&) {
+      return Corrupt(where + ": tensor '" + name + "' has an unsupported dtype " + std::to_string(dtype));
+    }
+    if (numel * esize != nbytes) return Corrupt(where + ": tensor '" + name + "' byte count does not match its shape");
     auto t = torch::empty(dims, torch::TensorOptions().dtype(st));
-    if (static_cast<uint64_t>(t.numel()) * t.element_size() != nbytes)
-      return Corrupt(where + ": tensor '" + name + "' byte count does not match its shape");
     if (nbytes) std::memcpy(t.data_ptr(), data, nbytes);
     if (order) order->push_back(name);
     (*out)[name] = std::move(t);
@@ -310,6 +323,12 @@ Status CopyInto(const std::map<std::string, torch::Tensor>& src, torch::nn::Modu
     if (!expected.count(name))
       return InvalidArgument(where + " has parameter '" + name +
                              "' that the network lacks; it was written for a different network or config");
+  for (const auto& [name, t] : src) {
+    if (t.is_floating_point() && t.numel() > 0 && !torch::isfinite(t).all().item<bool>())
+      return Corrupt(where + ": parameter '" + name +
+                     "' holds NaN or infinite values (training diverged or the file is damaged); "
+                     "use an earlier checkpoint or train again with a lower learning rate");
+  }
   torch::NoGradGuard ng;
   for (auto& [name, t] : dst) t.copy_(src.at(name));
   return Status::Ok();

@@ -26,6 +26,15 @@ TEST(SinkPaths, PartialNameSitsBesideTheFinalName) {
   EXPECT_EQ(PartialPathFor("/a/b/f0001.png"), "/a/b/.f0001.partial.png");
 }
 
+TEST(SinkPaths, PartialNameOfAVeryLongNameFitsNameMax) {
+  const std::string a = "d/" + std::string(250, 'a') + ".mp4", b = "d/" + std::string(249, 'a') + "b.mp4";
+  const std::string pa = PartialPathFor(a), pb = PartialPathFor(b);
+  EXPECT_LE(pa.size() - 2, 255u);
+  EXPECT_EQ(pa.substr(0, 3), "d/.");
+  EXPECT_EQ(pa.substr(pa.size() - 12), ".partial.mp4");
+  EXPECT_NE(pa, pb) << "names that differ only past the cut still get different temporary names";
+}
+
 TEST(SinkPaths, ClassifiesOutputs) {
   TempDir dir;
   EXPECT_EQ(*ClassifySink("x.mp4"), SinkKind::kVideoFile);
