@@ -208,14 +208,14 @@ std::string Clip(const std::string& n) { return std::string(SMILE_MEDIA_DIR) + "
 #define SKIP_WITHOUT_CLIPS() \
   if (!std::filesystem::exists(Clip("d11"))) GTEST_SKIP() << "shared media not found at " << SMILE_MEDIA_DIR
 
-// Blanks every third frame (a driver / video with faceless frames).
-class BlankEvery : public capture::FrameSource {
+// Blanks frames [from, to] (the face leaves the picture).
+class BlankRange : public capture::FrameSource {
  public:
-  BlankEvery(std::unique_ptr<capture::FrameSource> in, int k) : in_(std::move(in)), k_(k) {}
+  BlankRange(std::unique_ptr<capture::FrameSource> in, int from, int to) : in_(std::move(in)), from_(from), to_(to) {}
   const capture::SourceInfo& info() const override { return in_->info(); }
   Result<Frame> Read() override {
     SMILE_ASSIGN_OR_RETURN(Frame f, in_->Read());
-    if (f.sequence % k_ == k_ - 1) {
+    if (f.sequence >= from_ && f.sequence <= to_) {
       Frame g = Frame::FromMat(cv::Mat(f.image->size(), CV_8UC3, cv::Scalar(30, 30, 30)), f.pts_us, f.sequence);
       return g;
     }
@@ -225,7 +225,7 @@ class BlankEvery : public capture::FrameSource {
 
  private:
   std::unique_ptr<capture::FrameSource> in_;
-  int k_;
+  int from_, to_;
 };
 
 TEST(SessionMedia, PipelinedEqualsOneStageAndCountsFacelessFrames) {
@@ -234,26 +234,25 @@ TEST(SessionMedia, PipelinedEqualsOneStageAndCountsFacelessFrames) {
   for (bool fused : {true, false}) {
     SessionOptions o;
     o.fused = fused;
-    o.max_frames = 9;
+    o.max_frames = 8;
     auto s = MakeSession(o);
     ASSERT_TRUE(s);
     auto src = capture::OpenSource(Clip("d11"));
     ASSERT_TRUE(src.ok());
-    BlankEvery blank(std::move(src).value(), 3);
+    BlankRange blank(std::move(src).value(), 2, 7);
     KeepSink sink;
     SessionReport r = s->RunSwap(blank, sink);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString();
-    EXPECT_EQ(r.frames_written, 9);
-    EXPECT_EQ(r.frames_no_face, 3) << r.Summary();
-    EXPECT_EQ(r.frames_rendered, 6) << r.Summary();
+    EXPECT_EQ(r.frames_written, 8);
+    // The tracker coasts over a few missed frames (TrackerOptions::max_missed); after
+    // that the blank frames have no face and pass through unchanged.
+    const int max_missed = TrackerOptions{}.max_missed;
+    EXPECT_GE(r.frames_no_face, 6 - max_missed) << r.Summary();
+    EXPECT_EQ(r.frames_rendered + r.frames_no_face, 8) << r.Summary();
     for (const auto& st : r.stages) EXPECT_GT(st.items, 0u) << st.name;
-    // Rendered frames change the face (centre) and keep the corners.
-    for (const Frame& f : sink.frames) {
-      if (f.sequence % 3 == 2) {
-        EXPECT_EQ(cv::mean(*f.image)[0], 30) << "faceless frame passed through";
-        continue;
-      }
-    }
+    int unchanged = 0;
+    for (const Frame& f : sink.frames) unchanged += cv::mean(*f.image)[0] == 30 && cv::mean(*f.image)[2] == 30;
+    EXPECT_EQ(unchanged, r.frames_no_face) << "frames without a face are passed through unchanged";
     outs.push_back(sink.frames);
   }
   ASSERT_EQ(outs[0].size(), outs[1].size());
