@@ -4,8 +4,14 @@
 #include <cstdio>
 #include <sstream>
 
+#include <torch/torch.h>
+
 #include "apps/command.h"
+#include "capture/source.h"
+#include "engine/session.h"
 #include "models/bench.h"
+#include "models/config.h"
+#include "models/identity_model.h"
 
 namespace smile::app {
 namespace {
@@ -19,9 +25,109 @@ std::vector<std::string> SplitCommas(const std::string& s) {
   return out;
 }
 
+// smile bench pipeline: the same networks run (1) one frame at a time in one thread,
+// (2) as the older swap layout (decode | analyse+synthesise+compose | encode), (3) as the
+// session's stage pipeline, (4) live (file paced at its frame rate, newest frame first).
+Status BenchPipeline(const ArgParser& p) {
+  const std::string video = p.Get("video");
+  if (video.empty()) return InvalidArgument("bench pipeline needs a video: smile bench pipeline clip.mp4 --identity id.smile");
+  SMILE_ASSIGN_OR_RETURN(int64_t frames, p.GetInt("frames", 2, 100000));
+  models::IdentityModel model{nullptr};
+  std::string what;
+  if (!p.Get("identity").empty()) {
+    SMILE_ASSIGN_OR_RETURN(model, models::LoadIdentityModel(p.Get("identity")));
+    what = p.Get("identity");
+  } else {
+    // Speed does not depend on the weights: a random model of the preset.
+    SMILE_ASSIGN_OR_RETURN(models::ModelConfig cfg, models::ModelConfig::Preset(p.Get("config")));
+    torch::manual_seed(0);
+    model = models::IdentityModel(cfg);
+    model->style.copy_(torch::randn_like(model->style));
+    model->eval();
+    what = "random " + p.Get("config") + " model";
+  }
+  engine::AnalyzerOptions ao;
+  ao.align.size = std::max(256, model->config.image_size);
+  engine::SessionOptions so;
+  so.progress = false;
+  so.max_frames = frames;
+  SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
+  std::printf("bench pipeline: %s, %lld frames of %s, %d px synthesis (%s)\n", what.c_str(),
+              static_cast<long long>(frames), video.c_str(), model->config.image_size,
+              session->renderer().path().c_str());
+
+  // (1) one frame at a time, no pipeline: read, analyse, synthesise, compose in one thread.
+  double seq_fps = 0;
+  {
+    SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(video));
+    session->analyzer().Reset();
+    double ms_a = 0, ms_s = 0, ms_c = 0, ms_r = 0;
+    int64_t n = 0;
+    const int64_t t0 = SteadyMicros();
+    while (n < frames) {
+      int64_t t = SteadyMicros();
+      Result<Frame> f = src->Read();
+      if (f.status().code() == StatusCode::kEndOfStream) break;
+      SMILE_RETURN_IF_ERROR(f.status());
+      ms_r += (SteadyMicros() - t) / 1e3;
+      engine::SessionItem item;
+      item.input = std::move(f).value();
+      t = SteadyMicros();
+      SMILE_RETURN_IF_ERROR(session->AnalyseSwap(item));
+      ms_a += (SteadyMicros() - t) / 1e3;
+      t = SteadyMicros();
+      SMILE_RETURN_IF_ERROR(session->Synthesise(item));
+      ms_s += (SteadyMicros() - t) / 1e3;
+      t = SteadyMicros();
+      SMILE_RETURN_IF_ERROR(session->Compose(item));
+      ms_c += (SteadyMicros() - t) / 1e3;
+      ++n;
+    }
+    const double secs = (SteadyMicros() - t0) / 1e6;
+    seq_fps = n / secs;
+    std::printf("%-26s %7.2f fps  decode %.1f  analyse %.1f  synthesise %.1f  compose %.1f ms/frame\n",
+                "one frame at a time", seq_fps, ms_r / n, ms_a / n, ms_s / n, ms_c / n);
+    std::fflush(stdout);
+  }
+  auto run = [&](const char* name, bool fused, bool live) -> Status {
+    SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(video));
+    if (live) src = engine::PaceAsLive(std::move(src));
+    session->analyzer().Reset();
+    session->mutable_options().fused = fused;
+    session->mutable_options().live = live;
+    engine::DiscardSink sink;
+    engine::SessionReport r = session->RunSwap(*src, sink);
+    SMILE_RETURN_IF_ERROR(r.status);
+    std::string stages;
+    for (const auto& s : r.stages) {
+      char b[64];
+      std::snprintf(b, sizeof(b), "  %s %.1f", s.name.c_str(), s.ms_per_item());
+      stages += b;
+    }
+    std::printf("%-26s %7.2f fps  x%.2f vs one-at-a-time  ms/frame:%s\n", name, r.fps(),
+                seq_fps > 0 ? r.fps() / seq_fps : 0.0, stages.c_str());
+    if (live)
+      std::printf("%-26s latency capture->output mean %.0f ms, p50 %.0f, p95 %.0f, max %.0f; %lld of %lld frames "
+                  "dropped\n", "", r.latency_mean_ms, r.latency_p50_ms, r.latency_p95_ms, r.latency_max_ms,
+                  static_cast<long long>(r.frames_dropped), static_cast<long long>(r.frames_read));
+    std::fflush(stdout);
+    return Status::Ok();
+  };
+  SMILE_RETURN_IF_ERROR(run("one work stage (old swap)", true, false));
+  SMILE_RETURN_IF_ERROR(run("pipelined stages", false, false));
+  if (p.Get("live") == "on") SMILE_RETURN_IF_ERROR(run("live (paced, newest first)", false, true));
+  return Status::Ok();
+}
+
 Status RunBench(const std::vector<std::string>& args) {
-  ArgParser p("bench", "Benchmark smile components. Targets: models (synthesis networks).");
-  p.Positional("target", "what to benchmark: models");
+  ArgParser p("bench", "Benchmark smile components. Targets: models (synthesis networks), pipeline (a swap "
+                       "session's fps, per-stage ms and live latency against one-frame-at-a-time processing).");
+  p.Positional("target", "what to benchmark: models or pipeline");
+  p.Positional("video", "pipeline: the video to run", false);
+  p.Option("identity", "MODEL", "pipeline: identity model (default: a random model of --config)", "");
+  p.Option("config", "NAME", "pipeline: preset of the random model when no --identity", "small");
+  p.Option("frames", "N", "pipeline: frames per run", "60");
+  p.Option("live", "on|off", "pipeline: also run live (the file paced at its frame rate)", "on");
   p.Option("configs", "LIST", "comma-separated model presets (paper, paper128, small, tiny)", "paper128,paper");
   p.Option("networks", "LIST",
            "comma-separated: generator, generator_fast, generator_fast_cl, generator_bf16, style_encoder, "
@@ -33,8 +139,9 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Epilog("example: smile bench models --configs small,paper128 --iters 5\n");
   Status st;
   if (!ParseOrHelp(p, args, &st)) return st;
+  if (p.Get("target") == "pipeline") return BenchPipeline(p);
   if (p.Get("target") != "models")
-    return InvalidArgument("unknown bench target '" + p.Get("target") + "'; the only target is 'models'");
+    return InvalidArgument("unknown bench target '" + p.Get("target") + "'; use models or pipeline");
   models::ModelBenchOptions o;
   o.configs = SplitCommas(p.Get("configs"));
   o.networks = SplitCommas(p.Get("networks"));
@@ -63,6 +170,6 @@ Status RunBench(const std::vector<std::string>& args) {
 
 }  // namespace
 
-SMILE_COMMAND(bench, 90, "Benchmark components (bench models: synthesis network speed and size)", RunBench);
+SMILE_COMMAND(bench, 90, "Benchmark components (bench models: network speed and size; bench pipeline: session fps and latency)", RunBench);
 
 }  // namespace smile::app

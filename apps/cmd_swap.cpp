@@ -10,12 +10,12 @@
 #include "apps/command.h"
 #include "apps/contact_sheet.h"
 #include "capture/media_job.h"
+#include "engine/session.h"
 #include "capture/sink.h"
 #include "capture/source.h"
 #include "core/log.h"
 #include "engine/alignment.h"
 #include "engine/face_analyzer.h"
-#include "engine/head_renderer.h"
 #include "core/face_labels.h"
 #include "models/identity_model.h"
 #include "models/runtime.h"
@@ -39,6 +39,11 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   p.Option("sheet", "FILE", "also write a contact sheet PNG (6 frames: input, mask, output)", "");
   p.Flag("watermark", "draw a small translucent 'AI-generated' label in a corner of every output frame "
                       "(files are always tagged synthetic=true in their metadata)");
+  p.Option("stages", "pipelined|one",
+           "pipelined: decode, analyse, synthesise, compose and encode on their own threads; one: analysis, "
+           "synthesis and paste-back in one thread (the older layout, for comparisons)",
+           "pipelined");
+  p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
            "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
   Status status;
@@ -56,10 +61,11 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   if (p.Get("face") != "largest") {
     SMILE_ASSIGN_OR_RETURN(face_index, p.GetInt("face", 0, 64));
   }
-  capture::JobOptions job;
-  job.label = "swap";
+  engine::SessionOptions so;
+  so.label = "swap";
+  so.color = color;
   if (p.Has("max-frames")) {
-    SMILE_ASSIGN_OR_RETURN(job.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
+    SMILE_ASSIGN_OR_RETURN(so.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
   }
   SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
   if (!p.Get("compare").empty()) SMILE_RETURN_IF_ERROR(capture::ClassifySink(p.Get("compare")).status());
@@ -68,11 +74,15 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   if (!p.Get("compare").empty() && (p.Get("compare") == out || capture::SameFile(in, p.Get("compare"))))
     return InvalidArgument("--compare '" + p.Get("compare") + "' must differ from --video and --output");
   if (!std::filesystem::exists(identity)) return NotFound("identity model '" + identity + "' does not exist");
+  if (p.Get("stages") != "pipelined" && p.Get("stages") != "one")
+    return InvalidArgument("--stages takes pipelined or one");
+  so.fused = p.Get("stages") == "one";
+  if (p.Get("fast") != "on" && p.Get("fast") != "off") return InvalidArgument("--fast takes on or off");
+  so.fast_synthesis = p.Get("fast") == "on";
 
   SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
   SMILE_LOG(kInfo) << "device: " << device.description;
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
-  engine::HeadRenderer renderer(model->network, model->style);
 
   if (sink_kind == capture::SinkKind::kVideoFile) SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, true));
   SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(in));
@@ -88,58 +98,38 @@ Status RunSwapJob(const std::vector<std::string>& args) {
     SMILE_ASSIGN_OR_RETURN(compare, capture::OpenSink(p.Get("compare"), kopts));
   }
   const std::string sheet_path = p.Get("sheet");
-  const int64_t total = job.max_frames > 0 && source->info().frame_count > 0
-                            ? std::min(job.max_frames, source->info().frame_count)
+  const int64_t total = so.max_frames > 0 && source->info().frame_count > 0
+                            ? std::min(so.max_frames, source->info().frame_count)
                             : source->info().frame_count;
   ContactSheet sheet(sheet_path.empty() ? 0 : total, 6, 480);
 
   engine::AnalyzerOptions ao;
-  ao.align.size = std::max(256, renderer.model_size());
+  ao.align.size = std::max(256, model->config.image_size);
   ao.smooth = p.Get("smooth") == "on";
   if (face_index >= 0) {
     ao.tracker.choice = engine::FaceChoice::kIndex;
     ao.tracker.choice_index = static_cast<int>(face_index);
   }
-  SMILE_ASSIGN_OR_RETURN(auto analyzer, engine::FaceAnalyzer::Create(ao));
-  int64_t no_face = 0;
-  // Side-by-side panel and contact-sheet row for one frame.
-  auto record = [&](const Frame& in, const cv::Mat& labels_in_frame, const cv::Mat& output) -> Status {
-    if (!compare && sheet_path.empty()) return Status::Ok();
-    cv::Mat mask_panel = labels_in_frame.empty() ? cv::Mat(in.image->size(), CV_8UC3, cv::Scalar::all(0))
-                                                 : OverlayLabels(*in.image, labels_in_frame, 0.6);
-    cv::Mat row;
-    cv::hconcat(std::vector<cv::Mat>{*in.image, mask_panel, output}, row);
-    if (compare) SMILE_RETURN_IF_ERROR(compare->Write(Frame::FromMat(row, in.pts_us, in.sequence)));
-    sheet.Offer(in.sequence, row);
-    return Status::Ok();
-  };
-  auto stage = [&](const Frame& f) -> Result<Frame> {
-    SMILE_ASSIGN_OR_RETURN(auto an, analyzer.Process(*f.image, f.pts_us / 1e6));
-    if (!an.found) {
-      ++no_face;
-      SMILE_RETURN_IF_ERROR(record(f, cv::Mat(), *f.image));
-      return f;  // passes through unchanged
-    }
-    const cv::Mat& labels = an.smoothed.labels;
-    SMILE_ASSIGN_OR_RETURN(cv::Mat rendered, renderer.Render(labels));
-    cv::Mat region = HeadRegion(labels);
-    if (color > 0) {
-      cv::Mat matched = rendered.clone();
-      engine::MatchColors(matched, an.aligned, region);
-      cv::addWeighted(matched, color, rendered, 1 - color, 0, rendered);
-    }
-    cv::Mat weight = engine::FeatherMask(labels.cols, 0.06, region);
-    cv::Mat frame = f.image->clone();
-    engine::PasteBack(rendered, an.alignment, frame, weight);
-    SMILE_RETURN_IF_ERROR(record(f, an.FrameLabels(frame.size()), frame));
-    Frame outf = Frame::FromMat(std::move(frame), f.pts_us, f.sequence);
-    outf.capture_us = f.capture_us;
-    return outf;
-  };
-  capture::JobReport r = capture::RunMediaJob(*source, *sink, stage, job);
+  SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
+  // Side-by-side panel and contact-sheet row for one frame (compose stage, in order).
+  engine::OutputHook record;
+  if (compare || !sheet_path.empty()) {
+    record = [&](engine::SessionItem& item) -> Status {
+      const cv::Mat& in = *item.input.image;
+      cv::Mat mask_panel = item.render ? OverlayLabels(in, engine::WarpToFrame(item.labels, item.alignment, in.size(),
+                                                                               cv::INTER_NEAREST, cv::Scalar(0)), 0.6)
+                                       : cv::Mat(in.size(), CV_8UC3, cv::Scalar::all(0));
+      cv::Mat row;
+      cv::hconcat(std::vector<cv::Mat>{in, mask_panel, item.output}, row);
+      if (compare) SMILE_RETURN_IF_ERROR(compare->Write(Frame::FromMat(row, item.input.pts_us, item.input.sequence)));
+      sheet.Offer(item.input.sequence, row);
+      return Status::Ok();
+    };
+  }
+  engine::SessionReport r = session->RunSwap(*source, *sink, record);
   if (compare) {
     if (r.status.ok() || r.status.code() == StatusCode::kCancelled) {
-      if (r.status.ok() && job.max_frames < 0) compare->MarkInputComplete();
+      if (r.status.ok() && so.max_frames < 0) compare->MarkInputComplete();
       Status cs = compare->Close();
       if (!cs.ok()) SMILE_LOG(kWarn) << "side-by-side video: " << cs.message();
     } else {
@@ -151,9 +141,9 @@ Status RunSwapJob(const std::vector<std::string>& args) {
     if (!ss.ok()) SMILE_LOG(kWarn) << ss.message();
   }
   if (r.status.ok() || r.status.code() == StatusCode::kCancelled) std::fprintf(stderr, "%s", r.Summary().c_str());
-  if (no_face > 0)
+  if (r.frames_no_face > 0)
     std::fprintf(stderr, "%lld frame(s) had no usable face and were passed through unchanged\n",
-                 static_cast<long long>(no_face));
+                 static_cast<long long>(r.frames_no_face));
   return r.status;
 }
 

@@ -3,14 +3,31 @@
 #include <opencv2/imgproc.hpp>
 
 #include "models/image_tensor.h"
+#include "models/synthesis_fast.h"
 
 namespace smile::engine {
 
-HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style)
+HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style, bool fast)
     : network_(std::move(network)), style_(std::move(style)) {
   network_->eval();
   noise_ = network_->generator->MakeNoise(0);
+  path_ = "plain forward";
+  if (fast) {
+    try {
+      torch::NoGradGuard no_grad;
+      auto f = std::make_unique<models::FastSynthesisGenerator>(network_->generator);
+      f->SetStyle(style_);
+      fast_ = std::move(f);
+      path_ = "fast fixed-style";
+    } catch (const std::exception& e) {
+      path_ = std::string("plain forward (fast path unavailable: ") + e.what() + ")";
+    }
+  }
 }
+
+HeadRenderer::~HeadRenderer() = default;
+HeadRenderer::HeadRenderer(HeadRenderer&&) noexcept = default;
+HeadRenderer& HeadRenderer::operator=(HeadRenderer&&) noexcept = default;
 
 Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
   if (labels.empty() || labels.type() != CV_8UC1) return InvalidArgument("HeadRenderer needs a CV_8U label map");
@@ -19,7 +36,12 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
   cv::resize(labels, small, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
   torch::NoGradGuard no_grad;
   auto mask = models::LabelsToOneHot(small, network_->config.num_classes);
-  auto rgb = network_->generator->forward(mask, style_, noise_);
+  torch::Tensor rgb;
+  try {
+    rgb = fast_ ? fast_->Forward(mask, noise_) : network_->generator->forward(mask, style_, noise_);
+  } catch (const std::exception& e) {
+    return Internal(std::string("synthesis failed: ") + e.what() + "; check that the identity model matches this build");
+  }
   cv::Mat out = models::TensorToImage(rgb);
   if (out.size() != labels.size()) cv::resize(out, out, labels.size(), 0, 0, cv::INTER_LINEAR);
   return out;

@@ -1,8 +1,13 @@
 // HeadRenderer: the synthesis stage of a job. Holds a synthesis network and a FIXED
 // style matrix (computed once for the whole video) and turns each frame's aligned
 // 19-class mask into RGB; plus the region / colour tools used to blend it back.
+// Because the style is fixed, it renders through models::FastSynthesisGenerator (the
+// style folded into the convolutions once) unless told not to; the plain forward is
+// the fallback when the fast path cannot be built.
 #pragma once
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -12,22 +17,35 @@
 #include "core/status.h"
 #include "models/synthesis.h"
 
+namespace smile::models {
+class FastSynthesisGenerator;
+}
+
 namespace smile::engine {
 
 class HeadRenderer {
  public:
   // `style`: (1,C,D) style matrix; noise is fixed (seed 0) so a still mask gives a still image.
-  HeadRenderer(models::SynthesisNetwork network, torch::Tensor style);
+  // `fast`: use the fixed-style fast path (exact rewrite of the plain forward, fp32).
+  HeadRenderer(models::SynthesisNetwork network, torch::Tensor style, bool fast = true);
+  ~HeadRenderer();
+  HeadRenderer(HeadRenderer&&) noexcept;
+  HeadRenderer& operator=(HeadRenderer&&) noexcept;
 
   // labels: CV_8U aligned mask of any size -> BGR image of the same size.
   Result<cv::Mat> Render(const cv::Mat& labels);
   int model_size() const { return network_->config.image_size; }
   const torch::Tensor& style() const { return style_; }
+  // "fast fixed-style" or "plain" (and why the fast path is off).
+  std::string path() const { return path_; }
+  bool fast() const { return fast_ != nullptr; }
 
  private:
   models::SynthesisNetwork network_;
   torch::Tensor style_;
   std::vector<torch::Tensor> noise_;
+  std::unique_ptr<models::FastSynthesisGenerator> fast_;
+  std::string path_;
 };
 
 // Shifts `image`'s per-channel mean and std (Lab) inside `region` to match `reference`'s.

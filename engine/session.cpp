@@ -1,0 +1,380 @@
+#include "engine/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/log.h"
+#include "core/progress.h"
+
+namespace smile::engine {
+namespace {
+
+double MsSince(int64_t t0_us) { return (SteadyMicros() - t0_us) / 1000.0; }
+
+// Runs `fn`, turning exceptions (torch, OpenCV) into a Status naming the stage.
+template <typename Fn>
+Status Guard(const char* stage, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return Internal(std::string(stage) + " stage failed: " + e.what());
+  }
+}
+
+// Counts frames between admission (analyse) and encode, for the live in-flight limit.
+class InFlight {
+ public:
+  explicit InFlight(int limit) : limit_(std::max(1, limit)) {}
+  // Waits for a free slot; false when `give_up` became true meanwhile.
+  template <typename Pred>
+  bool Acquire(Pred give_up) {
+    std::unique_lock<std::mutex> l(m_);
+    while (n_ >= limit_) {
+      if (give_up()) return false;
+      cv_.wait_for(l, std::chrono::milliseconds(20));
+    }
+    ++n_;
+    return true;
+  }
+  void Release() {
+    { std::lock_guard<std::mutex> l(m_); --n_; }
+    cv_.notify_all();
+  }
+
+ private:
+  const int limit_;
+  int n_ = 0;
+  std::mutex m_;
+  std::condition_variable cv_;
+};
+
+class PacedSource : public capture::FrameSource {
+ public:
+  PacedSource(std::unique_ptr<capture::FrameSource> inner, double speed) : inner_(std::move(inner)), speed_(speed) {
+    info_ = inner_->info();
+    info_.is_live = true;
+    info_.description += " (played as live)";
+  }
+  const capture::SourceInfo& info() const override { return info_; }
+  Result<Frame> Read() override {
+    Result<Frame> f = inner_->Read();
+    if (!f.ok()) return f;
+    if (start_us_ < 0) {
+      start_us_ = SteadyMicros();
+      first_pts_ = f->pts_us;
+    }
+    const int64_t due = start_us_ + static_cast<int64_t>((f->pts_us - first_pts_) / std::max(1e-3, speed_));
+    const int64_t wait = due - SteadyMicros();
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    return f;
+  }
+  int64_t frames_read() const override { return inner_->frames_read(); }
+
+ private:
+  std::unique_ptr<capture::FrameSource> inner_;
+  capture::SourceInfo info_;
+  double speed_;
+  int64_t start_us_ = -1, first_pts_ = 0;
+};
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5));
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return v[k];
+}
+
+}  // namespace
+
+std::unique_ptr<capture::FrameSource> PaceAsLive(std::unique_ptr<capture::FrameSource> inner, double speed) {
+  return std::make_unique<PacedSource>(std::move(inner), speed);
+}
+
+double SessionReport::StageMs(const std::string& name) const {
+  for (const auto& s : stages)
+    if (s.name == name) return s.ms_per_item();
+  return 0;
+}
+
+std::string SessionReport::Summary() const {
+  std::ostringstream os;
+  char line[512];
+  std::snprintf(line, sizeof(line), "%lld frames read, %lld written in %.2f s (%.1f fps), %lld dropped%s -> %s\n",
+                static_cast<long long>(frames_read), static_cast<long long>(frames_written), seconds, fps(),
+                static_cast<long long>(frames_dropped), live ? " (live, newest frame first)" : "", output.c_str());
+  os << line;
+  std::snprintf(line, sizeof(line),
+                "  rendered %lld, passed through: %lld without a face, %lld with the effect off; %lld held\n",
+                static_cast<long long>(frames_rendered), static_cast<long long>(frames_no_face),
+                static_cast<long long>(frames_effect_off), static_cast<long long>(frames_held));
+  os << line;
+  for (const auto& s : stages) {
+    std::snprintf(line, sizeof(line), "  stage %-11s %7llu items %8.2f ms/item\n", s.name.c_str(),
+                  static_cast<unsigned long long>(s.items), s.ms_per_item());
+    os << line;
+  }
+  for (const auto& q : queues) {
+    std::snprintf(line, sizeof(line), "  queue %-11s %7llu pushed %6llu dropped (capacity %zu, peak %zu)\n",
+                  q.name.c_str(), static_cast<unsigned long long>(q.pushed), static_cast<unsigned long long>(q.dropped),
+                  q.capacity, q.high_water);
+    os << line;
+  }
+  std::snprintf(line, sizeof(line), "  latency capture->output: mean %.1f ms, p50 %.1f, p95 %.1f, max %.1f\n",
+                latency_mean_ms, latency_p50_ms, latency_p95_ms, latency_max_ms);
+  os << line;
+  return os.str();
+}
+
+Session::Session(models::IdentityModel model, const SessionOptions& o, FaceAnalyzer analyzer)
+    : model_(std::move(model)), options_(o), analyzer_(std::move(analyzer)) {
+  renderer_ = std::make_unique<HeadRenderer>(model_->network, model_->style, o.fast_synthesis);
+}
+
+Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, const SessionOptions& options,
+                                                 const AnalyzerOptions& analyzer_options) {
+  if (!model) return InvalidArgument("Session needs an identity model; make one with: smile fit");
+  AnalyzerOptions ao = analyzer_options;
+  ao.align.size = std::max(ao.align.size, model->config.image_size);
+  SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(ao));
+  std::unique_ptr<Session> s(new Session(std::move(model), options, std::move(analyzer)));
+  SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px";
+  return s;
+}
+
+void Session::RequestStop() {
+  if (Pipeline* p = running_.load()) p->RequestStop();
+}
+
+Status Session::AnalyseSwap(SessionItem& item) {
+  if (!effect_) {
+    item.pass = SessionItem::Pass::kEffectOff;
+    return Status::Ok();
+  }
+  SMILE_ASSIGN_OR_RETURN(FrameAnalysis an, analyzer_.Process(*item.input.image, item.input.pts_us / 1e6));
+  if (!an.found) {
+    item.pass = SessionItem::Pass::kNoFace;
+    return Status::Ok();
+  }
+  item.render = true;
+  item.labels = an.smoothed.labels;
+  item.alignment = an.alignment;
+  item.color_ref = an.aligned;
+  return Status::Ok();
+}
+
+Status Session::Synthesise(SessionItem& item) {
+  if (!item.render) return Status::Ok();
+  SMILE_ASSIGN_OR_RETURN(item.rendered, renderer_->Render(item.labels));
+  return Status::Ok();
+}
+
+Status Session::Compose(SessionItem& item) {
+  const cv::Mat& base = item.canvas.empty() ? *item.input.image : item.canvas;
+  if (!item.render || item.rendered.empty()) {
+    item.output = base;  // shared, not modified
+    return Status::Ok();
+  }
+  cv::Mat region = item.region.empty() ? HeadRegion(item.labels) : item.region;
+  cv::Mat rendered = item.rendered;
+  const double color = options_.color;
+  if (color > 0 && !item.color_ref.empty()) {
+    cv::Mat matched = rendered.clone();
+    MatchColors(matched, item.color_ref, region);
+    cv::addWeighted(matched, color, rendered, 1 - color, 0, rendered);
+  }
+  cv::Mat weight = FeatherMask(item.labels.cols, options_.feather, region);
+  cv::Mat frame = base.clone();
+  PasteBack(rendered, item.alignment, frame, weight);
+  item.output = frame;
+  return Status::Ok();
+}
+
+SessionReport Session::RunSwap(capture::FrameSource& source, capture::FrameSink& sink, const OutputHook& hook) {
+  return Run(source, sink, [this](SessionItem& item) { return AnalyseSwap(item); }, hook);
+}
+
+SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sink, const AnalyseFn& analyse,
+                           const OutputHook& hook) {
+  SessionReport report;
+  report.output = sink.target();
+  const capture::SourceInfo& info = source.info();
+  report.live = options_.live || info.is_live;
+  const bool live = report.live;
+  const QueuePolicy policy = QueuePolicy::kBlock;  // past admission; live admission is limited instead
+  const size_t cap = live ? static_cast<size_t>(std::max(1, options_.max_in_flight))
+                          : std::max<size_t>(1, options_.queue_capacity);
+
+  int64_t total = info.frame_count > 0 ? info.frame_count : 0;
+  if (options_.max_frames >= 0) total = total > 0 ? std::min(total, options_.max_frames) : options_.max_frames;
+  ProgressBar bar(options_.label, live ? 0 : total);
+
+  Pipeline p;
+  running_ = &p;
+  auto decoded = p.MakeQueue<SessionItem>("decoded", live ? 1 : cap, live ? QueuePolicy::kDropOldest : policy);
+  std::shared_ptr<BoundedQueue<SessionItem>> analysed, rendered;
+  if (!options_.fused) {
+    analysed = p.MakeQueue<SessionItem>("analysed", cap, policy);
+    rendered = p.MakeQueue<SessionItem>("rendered", cap, policy);
+  }
+  auto composed = p.MakeQueue<SessionItem>("composed", cap, policy);
+  InFlight in_flight(live ? options_.max_in_flight : 1 << 30);
+  const int64_t start_us = SteadyMicros();
+  bool source_ended = false;
+  std::vector<double> latencies;
+  std::atomic<int64_t> no_face{0}, effect_off{0}, held{0}, rendered_n{0};
+
+  p.AddStage("decode", [&](StageContext& ctx) -> Status {
+    while (!ctx.stop_requested()) {
+      if (options_.max_frames >= 0 && report.frames_read >= options_.max_frames) break;
+      const int64_t t0 = SteadyMicros();
+      Result<Frame> f = source.Read();
+      if (!f.ok()) {
+        if (f.status().code() == StatusCode::kEndOfStream) {
+          source_ended = options_.max_frames < 0 || report.frames_read < options_.max_frames;
+          break;
+        }
+        decoded->Close();
+        return f.status().WithContext("reading " + info.uri);
+      }
+      ctx.RecordItem(SteadyMicros() - t0);
+      ++report.frames_read;
+      SessionItem item;
+      item.input = std::move(f).value();
+      item.input.capture_us = SteadyMicros();
+      if (!decoded->Push(std::move(item))) break;
+    }
+    decoded->Close();
+    return Status::Ok();
+  });
+
+  // Takes the next admitted item (live: waits for an in-flight slot first, so the
+  // decode queue keeps replacing its one frame with the newest meanwhile).
+  auto admit = [&](StageContext& ctx) -> std::optional<SessionItem> {
+    if (live && !in_flight.Acquire([&] { return ctx.stop_requested() || decoded->drained(); })) return std::nullopt;
+    auto item = decoded->Pop();
+    if (!item && live) in_flight.Release();
+    return item;
+  };
+  auto count_pass = [&](const SessionItem& item) {
+    switch (item.pass) {
+      case SessionItem::Pass::kNoFace: ++no_face; break;
+      case SessionItem::Pass::kEffectOff: ++effect_off; break;
+      case SessionItem::Pass::kHeld: ++held; break;
+      default: break;
+    }
+    if (item.render) ++rendered_n;
+  };
+  auto do_analyse = [&](SessionItem& item) -> Status {
+    const int64_t t0 = SteadyMicros();
+    SMILE_RETURN_IF_ERROR(Guard("analyse", [&] { return analyse(item); }));
+    item.ms_analyse = MsSince(t0);
+    count_pass(item);
+    return Status::Ok();
+  };
+  auto do_synth = [&](SessionItem& item) -> Status {
+    const int64_t t0 = SteadyMicros();
+    SMILE_RETURN_IF_ERROR(Guard("synthesise", [&] { return Synthesise(item); }));
+    item.ms_synth = MsSince(t0);
+    return Status::Ok();
+  };
+  auto do_compose = [&](SessionItem& item) -> Status {
+    const int64_t t0 = SteadyMicros();
+    SMILE_RETURN_IF_ERROR(Guard("compose", [&] { return Compose(item); }));
+    if (hook) SMILE_RETURN_IF_ERROR(Guard("output hook", [&] { return hook(item); }));
+    item.ms_compose = MsSince(t0);
+    return Status::Ok();
+  };
+  // One stage: pop from `in`, run `work`, push to `out`; closes `out` at the end.
+  auto stage = [&](const std::shared_ptr<BoundedQueue<SessionItem>>& in,
+                   const std::shared_ptr<BoundedQueue<SessionItem>>& out,
+                   std::function<Status(SessionItem&)> work, bool admits) {
+    return [&, in, out, work, admits](StageContext& ctx) -> Status {
+      while (true) {
+        std::optional<SessionItem> item = admits ? admit(ctx) : in->Pop();
+        if (!item) break;
+        const int64_t t0 = SteadyMicros();
+        Status s = work(*item);
+        if (!s.ok()) {
+          out->Close();
+          return s;
+        }
+        ctx.RecordItem(SteadyMicros() - t0);
+        if (!out->Push(std::move(*item))) break;
+      }
+      out->Close();
+      return Status::Ok();
+    };
+  };
+  if (options_.fused) {
+    p.AddStage("work", stage(decoded, composed, [&](SessionItem& item) -> Status {
+      SMILE_RETURN_IF_ERROR(do_analyse(item));
+      SMILE_RETURN_IF_ERROR(do_synth(item));
+      return do_compose(item);
+    }, true));
+  } else {
+    p.AddStage("analyse", stage(decoded, analysed, do_analyse, true));
+    p.AddStage("synthesise", stage(analysed, rendered, do_synth, false));
+    p.AddStage("compose", stage(rendered, composed, do_compose, false));
+  }
+
+  p.AddStage("encode", [&](StageContext& ctx) -> Status {
+    while (auto item = composed->Pop()) {
+      const int64_t t0 = SteadyMicros();
+      Frame out = Frame::FromMat(item->output, item->input.pts_us, item->input.sequence);
+      out.capture_us = item->input.capture_us;
+      Status s = sink.Write(out);
+      if (live) in_flight.Release();
+      SMILE_RETURN_IF_ERROR(s);
+      const int64_t now = SteadyMicros();
+      ctx.RecordItem(now - t0);
+      latencies.push_back((now - item->input.capture_us) / 1000.0);
+      ++report.frames_written;
+      if (options_.progress) bar.Update(report.frames_written);
+    }
+    return Status::Ok();
+  });
+
+  Status s = p.Run();
+  running_ = nullptr;
+  report.stages = p.stage_stats();
+  report.queues = p.queue_stats();
+  for (const auto& q : report.queues) report.frames_dropped += static_cast<int64_t>(q.dropped);
+  report.frames_no_face = no_face;
+  report.frames_effect_off = effect_off;
+  report.frames_held = held;
+  report.frames_rendered = rendered_n;
+  if (!latencies.empty()) {
+    double sum = 0;
+    for (double l : latencies) sum += l;
+    report.latency_mean_ms = sum / latencies.size();
+    report.latency_p50_ms = Percentile(latencies, 0.5);
+    report.latency_p95_ms = Percentile(latencies, 0.95);
+    report.latency_max_ms = *std::max_element(latencies.begin(), latencies.end());
+  }
+  if (s.ok() || s.code() == StatusCode::kCancelled) {
+    if (s.ok() && source_ended) sink.MarkInputComplete();
+    Status c = sink.Close();
+    if (c.ok()) {
+      report.output_kept = true;
+    } else if (s.ok()) {
+      s = c;
+    } else {
+      SMILE_LOG(kWarn) << "while stopping: " << c.message();
+    }
+  } else {
+    sink.Abort();
+  }
+  if (options_.progress) bar.Finish();
+  report.seconds = (SteadyMicros() - start_us) / 1e6;
+  report.status = s;
+  return report;
+}
+
+}  // namespace smile::engine

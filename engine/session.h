@@ -1,0 +1,148 @@
+// Session: one job of the engine (swap, reenact, live). It holds the identity model
+// (synthesis network + FIXED style matrix), a FaceAnalyzer (tracker, landmark filters,
+// mask smoothing) and the HeadRenderer, and runs a multi-stage pipeline on its own
+// threads connected by bounded queues:
+//
+//   decode --q--> analyse --q--> synthesise --q--> compose --q--> encode
+//   (source)   (detect/track/    (network,        (colour match,  (sink)
+//               align/parse/      fast fixed-      paste back,
+//               smooth)           style path)      hooks)
+//
+// Files: blocking queues, nothing is dropped (frames out == frames in).
+// Live:  the decode queue keeps only the newest frame (drop-oldest, capacity 1) and at
+//        most `max_in_flight` frames are between analyse and encode, so latency stays
+//        bounded; drops are counted.
+// Frames without a usable face pass through unchanged (counted). Per-stage timings,
+// queue drops and capture->output latency are reported at the end.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "capture/sink.h"
+#include "capture/source.h"
+#include "core/frame.h"
+#include "core/pipeline.h"
+#include "core/status.h"
+#include "engine/alignment.h"
+#include "engine/face_analyzer.h"
+#include "engine/head_renderer.h"
+#include "models/identity_model.h"
+
+namespace smile::engine {
+
+// One frame on its way through the stages.
+struct SessionItem {
+  Frame input;               // the source frame
+  bool render = false;       // false: the output is `canvas` (or the input when no canvas) unchanged
+  enum class Pass { kNone, kNoFace, kEffectOff, kHeld } pass = Pass::kNone;  // why it was not rendered
+  cv::Mat canvas;            // the frame to paste into; empty: the input image
+  Alignment alignment;       // aligned square -> canvas
+  cv::Mat labels;            // aligned CV_8U labels to render
+  cv::Mat color_ref;         // aligned BGR reference for colour matching (empty: none)
+  cv::Mat region;            // aligned CV_8U paste region (empty: HeadRegion(labels))
+  cv::Mat rendered;          // synthesis output (aligned BGR, labels' size)
+  cv::Mat output;            // the composed frame (what is encoded)
+  cv::Mat frame_labels;      // optional: labels in canvas pixels (for side-by-side hooks)
+  double ms_analyse = 0, ms_synth = 0, ms_compose = 0;
+};
+
+// Fills `item` from item.input (render = false: pass through).
+using AnalyseFn = std::function<Status(SessionItem& item)>;
+// Called for every output frame in the compose stage, in order (side-by-side videos,
+// overlays); may draw on item.output.
+using OutputHook = std::function<Status(SessionItem& item)>;
+
+struct SessionOptions {
+  std::string label = "swap";   // progress bar label
+  bool live = false;            // newest-frame-first (forced for live sources)
+  size_t queue_capacity = 4;    // block mode: frames each queue holds
+  int max_in_flight = 2;        // live: frames between analyse and encode at once
+  int64_t max_frames = -1;      // stop after this many source frames (-1: all)
+  bool progress = true;
+  bool fused = false;           // analyse + synthesise + compose in ONE stage thread (the
+                                // pre-session swap; kept for comparisons)
+  double color = 0.5;           // colour matching strength towards the reference, 0..1
+  double feather = 0.06;        // paste feather, fraction of the aligned side
+  bool fast_synthesis = true;   // models::FastSynthesisGenerator for the fixed style
+};
+
+struct SessionReport {
+  Status status;
+  int64_t frames_read = 0, frames_written = 0, frames_dropped = 0;
+  int64_t frames_rendered = 0, frames_no_face = 0, frames_effect_off = 0, frames_held = 0;
+  double seconds = 0;
+  bool live = false, output_kept = false;
+  std::string output;
+  std::vector<StageStats> stages;
+  std::vector<QueueStats> queues;
+  // capture -> written, milliseconds over all written frames
+  double latency_mean_ms = 0, latency_p50_ms = 0, latency_p95_ms = 0, latency_max_ms = 0;
+  double fps() const { return seconds > 0 ? frames_written / seconds : 0.0; }
+  double StageMs(const std::string& name) const;
+  // Frames, fps, pass-through counts, per-stage ms, queue drops, latency.
+  std::string Summary() const;
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> Create(models::IdentityModel model, const SessionOptions& options,
+                                                 const AnalyzerOptions& analyzer_options);
+
+  // Head swap of every frame of `source` into `sink`.
+  SessionReport RunSwap(capture::FrameSource& source, capture::FrameSink& sink, const OutputHook& hook = {});
+  // Any per-frame analysis (reenactment drives the source photo's layout from the frame).
+  SessionReport Run(capture::FrameSource& source, capture::FrameSink& sink, const AnalyseFn& analyse,
+                    const OutputHook& hook = {});
+
+  // The stages' work on one item (public for one-frame-at-a-time benchmarks and tests).
+  Status AnalyseSwap(SessionItem& item);
+  Status Synthesise(SessionItem& item);
+  Status Compose(SessionItem& item);
+
+  // Live toggle: with the effect off, frames pass through (counted).
+  void set_effect(bool on) { effect_ = on; }
+  bool effect() const { return effect_; }
+  // Ends a running Run() as a stop request would (live: the key 'q').
+  void RequestStop();
+
+  FaceAnalyzer& analyzer() { return analyzer_; }
+  HeadRenderer& renderer() { return *renderer_; }
+  models::IdentityModel& model() { return model_; }
+  const SessionOptions& options() const { return options_; }
+  SessionOptions& mutable_options() { return options_; }
+
+ private:
+  Session(models::IdentityModel model, const SessionOptions& o, FaceAnalyzer analyzer);
+  models::IdentityModel model_;
+  SessionOptions options_;
+  FaceAnalyzer analyzer_;
+  std::unique_ptr<HeadRenderer> renderer_;
+  std::atomic<bool> effect_{true};
+  std::atomic<Pipeline*> running_{nullptr};
+};
+
+// A sink that only counts (benchmarks).
+class DiscardSink : public capture::FrameSink {
+ public:
+  Status Write(const Frame&) override { ++frames_; return Status::Ok(); }
+  Status Close() override { return Status::Ok(); }
+  void Abort() override {}
+  int64_t frames_written() const override { return frames_; }
+  std::string target() const override { return "(discarded)"; }
+
+ private:
+  int64_t frames_ = 0;
+};
+
+// Plays a (file) source as if it were live: frames are released at their presentation
+// time from the first Read(), info().is_live is set. For tests and "file played as live".
+std::unique_ptr<capture::FrameSource> PaceAsLive(std::unique_ptr<capture::FrameSource> inner, double speed = 1.0);
+
+}  // namespace smile::engine

@@ -1,0 +1,201 @@
+#include "engine/reenact.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "capture/source.h"
+#include "engine/face_parser.h"
+
+namespace smile::engine {
+namespace {
+
+// A plausible 68-point face in a 256 x 256 frame; `open` px between the inner lips.
+Landmarks SynthFace(float open = 0, float scale = 1, cv::Point2f shift = {0, 0}) {
+  Landmarks p(68);
+  const float cx = 128, cy = 110, rx = 60, ry = 75;
+  for (int i = 0; i <= 16; ++i) {
+    const double t = M_PI - M_PI * i / 16.0;
+    p[i] = {cx + rx * float(std::cos(t)), cy + ry * float(std::sin(t)) + (i >= 5 && i <= 11 ? open * 0.5f : 0.f)};
+  }
+  for (int i = 0; i < 5; ++i) {
+    p[17 + i] = {78.f + 10 * i, 88.f - (i == 2 ? 4.f : (i == 1 || i == 3) ? 3.f : 0.f)};
+    p[22 + i] = {138.f + 10 * i, 88.f - (i == 2 ? 4.f : (i == 1 || i == 3) ? 3.f : 0.f)};
+  }
+  for (int i = 0; i < 4; ++i) p[27 + i] = {128.f, 100.f + 12 * i};
+  for (int i = 0; i < 5; ++i) p[31 + i] = {116.f + 6 * i, i == 2 ? 144.f : 142.f};
+  auto eye = [&](int a, float ex) {
+    p[a] = {ex - 12, 102}; p[a + 1] = {ex - 5, 98}; p[a + 2] = {ex + 5, 98};
+    p[a + 3] = {ex + 12, 102}; p[a + 4] = {ex + 5, 106}; p[a + 5] = {ex - 5, 106};
+  };
+  eye(36, 98);
+  eye(42, 158);
+  const float my = 165, h = open * 0.5f;
+  const float ox[12] = {103, 111, 120, 128, 136, 145, 153, 145, 136, 128, 120, 111};
+  const float oy[12] = {my, my - 6, my - 9, my - 8, my - 9, my - 6, my, my + 7, my + 10, my + 11, my + 10, my + 7};
+  for (int i = 0; i < 12; ++i) p[48 + i] = {ox[i], oy[i] + (i >= 1 && i <= 5 ? -h * 0.3f : (i >= 7 ? h : 0.f))};
+  const float ix[8] = {108, 120, 128, 136, 148, 136, 128, 120};
+  for (int i = 0; i < 8; ++i) {
+    const float base = i == 0 || i == 4 ? my : (i < 4 ? my - 1 - h * 0.3f : my + 1 + h);
+    p[60 + i] = {ix[i], base};
+  }
+  for (auto& q : p) q = cv::Point2f(128, 128) + (q - cv::Point2f(128, 128)) * scale + shift;
+  return p;
+}
+
+// A source layout: skin oval, hair on top, parts from the landmarks.
+ReenactSource SynthSource() {
+  Landmarks pts = SynthFace();
+  cv::Mat labels(256, 256, CV_8U, cv::Scalar(kBackground));
+  cv::ellipse(labels, {128, 100}, {70, 100}, 0, 0, 360, cv::Scalar(kHair), -1);
+  cv::ellipse(labels, {128, 120}, {62, 80}, 0, 0, 360, cv::Scalar(kSkin), -1);
+  labels = Reenactor::RedrawParts(labels, pts);
+  return SourceFromLayout(labels, cv::Mat(256, 256, CV_8UC3, cv::Scalar(90, 120, 170)), pts);
+}
+
+cv::Point2d Centroid(const cv::Mat& labels, int c) {
+  cv::Moments m = cv::moments(labels == c, true);
+  return m.m00 > 0 ? cv::Point2d(m.m10 / m.m00, m.m01 / m.m00) : cv::Point2d(-1, -1);
+}
+
+TEST(Reenact, SimilarityRecoversAKnownTransform) {
+  Landmarks a = SynthFace(), b(68);
+  const double ang = 0.2, s = 1.3;
+  for (int i = 0; i < 68; ++i)
+    b[i] = {float(s * (std::cos(ang) * a[i].x - std::sin(ang) * a[i].y) + 7),
+            float(s * (std::sin(ang) * a[i].x + std::cos(ang) * a[i].y) - 3)};
+  std::vector<int> all(68);
+  for (int i = 0; i < 68; ++i) all[i] = i;
+  cv::Matx23d m = Reenactor::Similarity(a, b, all);
+  EXPECT_NEAR(m(0, 0), s * std::cos(ang), 1e-4);
+  EXPECT_NEAR(m(1, 0), s * std::sin(ang), 1e-4);
+  EXPECT_NEAR(m(0, 2), 7, 1e-2);
+  EXPECT_NEAR(m(1, 2), -3, 1e-2);
+}
+
+TEST(Reenact, RedrawPartsKeepsTheRestOfTheMask) {
+  ReenactSource src = SynthSource();
+  cv::Mat moved = Reenactor::RedrawParts(src.labels, SynthFace(20));
+  EXPECT_EQ(ClassArea(src.labels, {kMouth}), 0);
+  EXPECT_GT(ClassArea(moved, {kMouth}), 200);
+  // Hair and background are untouched.
+  EXPECT_EQ(cv::countNonZero((src.labels == kHair) != (moved == kHair)), 0);
+  EXPECT_EQ(cv::countNonZero((src.labels == kBackground) != (moved == kBackground)), 0);
+}
+
+TEST(Reenact, MouthOpeningFollowsTheDriverAtAnyFaceSize) {
+  // The driver's face is 1.6x bigger and elsewhere in its frame: normalisation by its
+  // aligned crop makes the source open its mouth by the same relative amount.
+  for (float scale : {1.0f, 1.6f}) {
+    Reenactor r(SynthSource());
+    std::vector<int> areas;
+    for (float open : {0.f, 6.f, 12.f, 18.f}) {
+      Retargeted out = r.Retarget(SynthFace(open, scale, {20 * scale - 20, 10}));
+      areas.push_back(ClassArea(out.labels, {kMouth}));
+    }
+    EXPECT_EQ(areas[0], 0) << "first frame = reference: the source's closed mouth";
+    for (size_t i = 1; i < areas.size(); ++i) EXPECT_GT(areas[i], areas[i - 1] + 20) << "scale " << scale;
+    // Same relative opening as drawing the source itself with that opening.
+    const int direct = ClassArea(Reenactor::RedrawParts(SynthSource().labels, SynthFace(18)), {kMouth});
+    EXPECT_NEAR(areas[3], direct, 0.25 * direct) << "scale " << scale;
+  }
+}
+
+TEST(Reenact, HeadPoseMovesTheMask) {
+  ReenactSource src = SynthSource();
+  Reenactor r(src);
+  Retargeted first = r.Retarget(SynthFace());
+  const cv::Point2d n0 = Centroid(first.labels, kLEye);
+  ASSERT_GT(n0.x, 0);
+  EXPECT_NEAR(n0.x, Centroid(src.labels, kLEye).x, 0.5);
+  // 12 px to the right in the driver's frame -> scaled by its alignment into the source crop.
+  Alignment a = ComputeAlignment(SynthFace(), AlignOptions{});
+  const double s = std::hypot(a.to_aligned(0, 0), a.to_aligned(1, 0)) * 256.0 / a.size;
+  Retargeted moved = r.Retarget(SynthFace(0, 1, {12, 0}));
+  const cv::Point2d n1 = Centroid(moved.labels, kLEye);
+  EXPECT_NEAR(n1.x - n0.x, 12 * s, 1.5);
+  EXPECT_NEAR(n1.y - n0.y, 0, 1.0);
+  EXPECT_EQ(ClassArea(moved.labels, {kMouth}), 0) << "pure motion is no expression";
+  // A roll of 10 degrees shows in the pose.
+  Landmarks rolled = SynthFace();
+  const double ang = 10 * M_PI / 180;
+  for (auto& q : rolled) {
+    const cv::Point2f d = q - cv::Point2f(128, 128);
+    q = cv::Point2f(128 + float(std::cos(ang) * d.x - std::sin(ang) * d.y),
+                    128 + float(std::sin(ang) * d.x + std::cos(ang) * d.y));
+  }
+  Retargeted roll = r.Retarget(rolled);
+  EXPECT_NEAR(std::atan2(roll.pose(1, 0), roll.pose(0, 0)) * 180 / M_PI, 10, 0.5);
+  // The paste region covers the old and the new head.
+  EXPECT_EQ(cv::countNonZero(HeadRegion(src.labels) & ~roll.region), 0);
+  EXPECT_EQ(cv::countNonZero(HeadRegion(roll.labels) & ~roll.region), 0);
+}
+
+TEST(Reenact, PoseAndExpressionCanBeSwitchedOff) {
+  ReenactOptions o;
+  o.pose = false;
+  o.expression = false;
+  ReenactSource src = SynthSource();
+  Reenactor r(src, o);
+  r.Retarget(SynthFace());
+  Retargeted out = r.Retarget(SynthFace(18, 1, {15, 5}));
+  EXPECT_EQ(cv::countNonZero(out.labels != src.labels), 0);
+}
+
+// ---- real media: a photo animated by a talking clip ----
+
+std::string Media(const std::string& rel) { return std::string(SMILE_MEDIA_DIR) + "/" + rel; }
+
+double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const double n = a.size();
+  double ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ma += a[i] / n, mb += b[i] / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
+}
+
+TEST(ReenactMedia, MouthOfAPhotoFollowsTheDriversMouth) {
+  if (!std::filesystem::exists(Media("video/d3.mp4"))) GTEST_SKIP() << "shared media not found at " << SMILE_MEDIA_DIR;
+  auto analyzer = FaceAnalyzer::Create(AnalyzerOptions{});
+  ASSERT_TRUE(analyzer.ok());
+  cv::Mat photo = cv::imread(Media("faces/lp_s0.jpg"));
+  ASSERT_FALSE(photo.empty());
+  auto src = SourceFromPhoto(photo, *analyzer);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  Reenactor r(*src);
+  auto driver = capture::OpenSource(Media("video/d3.mp4"));
+  ASSERT_TRUE(driver.ok());
+  std::vector<double> drv, out;
+  for (int i = 0; i < 90; ++i) {
+    auto f = (*driver)->Read();
+    if (!f.ok()) break;
+    TrackResult t = analyzer->tracker().Update(*f->image, f->pts_us / 1e6);
+    const TrackedFace* face = t.main_face();
+    if (!face) continue;
+    // The driver's mouth interior in its own aligned crop (the geometric parser's mask).
+    Alignment a = ComputeAlignment(face->landmarks, AlignOptions{});
+    std::vector<cv::Mat> parts = GeometricParser::PartMasks(cv::Size(a.size, a.size),
+                                                            TransformPoints(face->landmarks, a.to_aligned));
+    drv.push_back(cv::countNonZero(parts[kMouth] > 0.5) / double(a.size * a.size));
+    Retargeted rt = r.Retarget(face->landmarks);
+    out.push_back(ClassArea(rt.labels, {kMouth}) / double(rt.labels.total()));
+  }
+  ASSERT_GE(drv.size(), 60u);
+  double dmax = 0;
+  for (double v : drv) dmax = std::max(dmax, v);
+  ASSERT_GT(dmax, 0.002) << "the driver should open its mouth in these frames";
+  const double rho = Pearson(drv, out);
+  EXPECT_GT(rho, 0.8) << "mouth-interior area of the retargeted mask vs the driver's";
+  std::printf("mouth area correlation driver vs reenacted: %.3f over %zu frames\n", rho, drv.size());
+}
+
+}  // namespace
+}  // namespace smile::engine
