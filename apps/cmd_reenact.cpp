@@ -47,9 +47,7 @@ Result<engine::ReenactSource> LoadReenactSource(const std::string& photo, engine
   return engine::SourceFromLayout(big, canvas, pts);
 }
 
-namespace {
-
-Status RunReenact(const std::vector<std::string>& args) {
+Status RunReenactJob(const std::vector<std::string>& args) {
   ArgParser p("reenact",
               "Reenactment: the source face is animated by the driver. The driver's brows, eyes, mouth, lips and head "
               "pose, relative to its FIRST frame and normalised by its aligned crop, move the source's own landmarks; "
@@ -129,6 +127,8 @@ Status RunReenact(const std::vector<std::string>& args) {
   return r.status;
 }
 
+namespace {
+Status RunReenact(const std::vector<std::string>& args) { return RunReenactJob(args); }
 }  // namespace
 
 SMILE_COMMAND(reenact, 12, "reenactment: animate a photo or identity by a driver video or webcam", RunReenact);
