@@ -29,6 +29,24 @@ SinkOptions SinkOptionsFor(const SourceInfo& info) {
   return o;
 }
 
+Status FinishSink(FrameSink& sink, Status s, bool source_ended, bool* kept) {
+  *kept = false;
+  if (s.ok() || s.code() == StatusCode::kCancelled) {
+    if (s.ok() && source_ended) sink.MarkInputComplete();
+    Status c = sink.Close();
+    if (c.ok()) {
+      *kept = true;
+    } else if (s.ok()) {
+      s = c;
+    } else {
+      SMILE_LOG(kWarn) << "while stopping: " << c.message();
+    }
+  } else {
+    sink.Abort();
+  }
+  return s;
+}
+
 JobReport RunMediaJob(FrameSource& source, FrameSink& sink, const FrameStageFn& stage, const JobOptions& options) {
   JobReport report;
   report.output = sink.target();
@@ -107,19 +125,7 @@ JobReport RunMediaJob(FrameSource& source, FrameSink& sink, const FrameStageFn& 
   report.frames_dropped = 0;
   for (const auto& q : p.queue_stats()) report.frames_dropped += static_cast<int64_t>(q.dropped);
 
-  if (s.ok() || s.code() == StatusCode::kCancelled) {
-    if (s.ok() && source_ended) sink.MarkInputComplete();
-    Status c = sink.Close();
-    if (c.ok()) {
-      report.output_kept = true;
-    } else if (s.ok()) {
-      s = c;
-    } else {
-      SMILE_LOG(kWarn) << "while stopping: " << c.message();
-    }
-  } else {
-    sink.Abort();
-  }
+  s = FinishSink(sink, s, source_ended, &report.output_kept);
   if (options.progress) bar.Finish();
   report.seconds = (SteadyMicros() - start_us) / 1e6;
   report.stats = p.StatsReport();

@@ -51,6 +51,12 @@ struct JobReport {
 SinkOptions SinkOptionsFor(const SourceInfo& info);
 
 // Runs the job to the end. `stage` may be empty (identity).
+// Ends a job's output: on success or Ctrl-C the sink is closed (and marked complete when the
+// source ended), so a playable file is kept; on any other error it is aborted (no file under
+// the final name). Returns the job's status, or the close error when the job itself succeeded;
+// *kept tells whether the output file was kept.
+Status FinishSink(FrameSink& sink, Status run_status, bool source_ended, bool* kept);
+
 JobReport RunMediaJob(FrameSource& source, FrameSink& sink, const FrameStageFn& stage, const JobOptions& options);
 
 }  // namespace smile::capture

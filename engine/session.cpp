@@ -1,5 +1,7 @@
 #include "engine/session.h"
 
+#include "capture/media_job.h"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -358,19 +360,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
     report.latency_p95_ms = Percentile(latencies, 0.95);
     report.latency_max_ms = *std::max_element(latencies.begin(), latencies.end());
   }
-  if (s.ok() || s.code() == StatusCode::kCancelled) {
-    if (s.ok() && source_ended) sink.MarkInputComplete();
-    Status c = sink.Close();
-    if (c.ok()) {
-      report.output_kept = true;
-    } else if (s.ok()) {
-      s = c;
-    } else {
-      SMILE_LOG(kWarn) << "while stopping: " << c.message();
-    }
-  } else {
-    sink.Abort();
-  }
+  s = capture::FinishSink(sink, s, source_ended, &report.output_kept);
   if (options_.progress) bar.Finish();
   report.seconds = (SteadyMicros() - start_us) / 1e6;
   report.status = s;
