@@ -120,7 +120,9 @@ Status BenchPipeline(const ArgParser& p) {
 }
 
 Status RunBench(const std::vector<std::string>& args) {
-  ArgParser p("bench", "Benchmark smile components. Targets: models (synthesis networks), pipeline (a swap "
+  ArgParser p("bench", "Benchmark smile components (Google Benchmark). Targets: models (every network of both "
+                       "stages and the parser: seconds per image, parameters, fast paths as ratios to the plain "
+                       "generator in the same run), pipeline (a swap "
                        "session's fps, per-stage ms and live latency against one-frame-at-a-time processing).");
   p.Positional("target", "what to benchmark: models or pipeline");
   p.Positional("video", "pipeline: the video to run", false);
@@ -129,10 +131,13 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Option("frames", "N", "pipeline: frames per run", "60");
   p.Option("live", "on|off", "pipeline: also run live (the file paced at its frame rate)", "on");
   p.Option("configs", "LIST", "comma-separated model presets (paper, paper128, small, tiny)", "paper128,paper");
+  std::string all_networks;
+  for (const auto& n : models::BenchNetworkNames()) all_networks += (all_networks.empty() ? "" : ",") + n;
   p.Option("networks", "LIST",
-           "comma-separated: generator, generator_fast, generator_fast_cl, generator_bf16, style_encoder, "
-           "mapping, discriminator",
-           "generator,generator_fast,generator_fast_cl,generator_bf16,style_encoder,mapping,discriminator");
+           "comma-separated networks: synthesis generator (plain forward) and its fixed-style fast paths "
+           "generator_fast, generator_fast_cl (channels-last), generator_bf16; style_encoder, mapping, discriminator; "
+           "manip_generator, manip_style_encoder, manip_mapping, manip_discriminator; parser",
+           all_networks);
   p.Option("iters", "N", "timed runs per network (the median is reported)", "3");
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");
@@ -151,8 +156,8 @@ Status RunBench(const std::vector<std::string>& args) {
   o.iterations = static_cast<int>(iters);
   o.warmup = static_cast<int>(warmup);
   o.threads = static_cast<int>(threads);
-  std::printf("%-15s %-9s %5s %12s %10s %10s %s\n", "network", "config", "size", "params", "s/image", "min s",
-              "note");
+  std::printf("%-20s %-9s %5s %12s %10s %10s %8s %s\n", "network", "config", "size", "params", "s/image", "min s",
+              "vs plain", "note");
   std::fflush(stdout);
   auto rows = models::BenchSynthesisModels(o, [](const models::ModelBenchRow& r) {
     std::string note;
@@ -161,8 +166,10 @@ Status RunBench(const std::vector<std::string>& args) {
       std::snprintf(buf, sizeof(buf), "max |fast - plain| = %.2e", r.max_abs_diff);
       note = buf;
     }
-    std::printf("%-15s %-9s %5d %12lld %10.4f %10.4f %s\n", r.network.c_str(), r.config.c_str(), r.image_size,
-                static_cast<long long>(r.params), r.seconds_per_image, r.min_seconds, note.c_str());
+    char ratio[32] = "";
+    if (r.speedup > 0) std::snprintf(ratio, sizeof(ratio), "%.2fx", r.speedup);
+    std::printf("%-20s %-9s %5d %12lld %10.4f %10.4f %8s %s\n", r.network.c_str(), r.config.c_str(), r.image_size,
+                static_cast<long long>(r.params), r.seconds_per_image, r.min_seconds, ratio, note.c_str());
     std::fflush(stdout);
   });
   return rows.ok() ? Status::Ok() : rows.status();

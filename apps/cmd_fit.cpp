@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "engine/face_samples.h"
+#include "engine/parser_choice.h"
 #include "models/identity_model.h"
 #include "models/runtime.h"
 #include "training/ema.h"
@@ -28,6 +29,7 @@ namespace fs = std::filesystem;
 fs::path SampleCacheDir(const std::vector<std::string>& inputs, const engine::SampleOptions& o) {
   std::ostringstream key;
   key << "v1 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth;
+  if (o.parser != engine::kParserGeometric) key << " parser=" << o.parser;  // older caches stay valid
   for (const auto& in : inputs) {
     std::error_code ec;
     auto abs = fs::absolute(in, ec);
@@ -95,6 +97,10 @@ Status RunFit(const std::vector<std::string>& args) {
            "adversarial and feature-matching losses join (0..1)", "0.7");
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
+  p.Option("parser", "NAME",
+           "face parser for the training masks: geometric (68 landmarks + colour) or mesh (+ FaceMesh and "
+           "Selfie segmentation; needs scripts/fetch_models.sh); swap/reenact/live later parse with the same one",
+           engine::kParserGeometric);
   p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
            "Ctrl-C stops early and keeps the best model so far.");
@@ -128,6 +134,8 @@ Status RunFit(const std::vector<std::string>& args) {
   so.size = config.image_size;
   so.every = static_cast<int>(every);
   so.max_samples = static_cast<int>(max_samples);
+  so.parser = p.Get("parser");
+  SMILE_RETURN_IF_ERROR(engine::CheckParserName(so.parser));
   std::vector<training::FitSample> samples;
   const fs::path cache = SampleCacheDir(inputs, so);
   if (!p.GetFlag("no-cache") && LoadCachedSamples(cache, &samples)) {
@@ -160,6 +168,7 @@ Status RunFit(const std::vector<std::string>& args) {
   bar.Finish(extra);
 
   models::IdentityModel model(config);
+  model->parser = so.parser;
   {
     torch::NoGradGuard no_grad;
     training::CopyWeights(*fit.network, *model->network);

@@ -58,6 +58,7 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   const int s = config.image_size;
   AnalyzerOptions ao;
   ao.align.size = s;  // as smile fit extracts its crops
+  ao.parser = model->parser;
   ao.smooth = source->info().kind == capture::SourceKind::kVideoFile;
   SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
   SMILE_ASSIGN_OR_RETURN(auto landmarker, LandmarkDetector::Load());

@@ -4,6 +4,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "engine/parser_choice.h"
+
 namespace smile::engine {
 namespace {
 double MsSince(std::chrono::steady_clock::time_point t0) {
@@ -23,7 +25,12 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
   FaceAnalyzer a;
   a.o_ = o;
   a.tracker_ = std::move(tracker);
-  a.parser_ = parser ? std::move(parser) : std::make_unique<GeometricParser>(o.geometric);
+  if (parser) {
+    a.parser_ = std::move(parser);
+  } else {
+    SMILE_ASSIGN_OR_RETURN(GeometricParserOptions go, ParserOptionsFor(o.parser.empty() ? kParserGeometric : o.parser, o.geometric));
+    a.parser_ = std::make_unique<GeometricParser>(go);
+  }
   a.smoother_ = MaskSmoother(o.smoother);
   return a;
 }

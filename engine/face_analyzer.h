@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include <opencv2/core.hpp>
 
@@ -21,6 +22,10 @@ struct AnalyzerOptions {
   bool smooth = true;          // temporal mask smoothing
   SmootherOptions smoother;
   GeometricParserOptions geometric;  // used when no parser is given
+  // Which geometric parser when no parser is given: "geometric" or "mesh" (engine/parser_choice.h;
+  // "mesh" adds FaceMesh parts and the Selfie person mask to `geometric`). Empty: the identity
+  // model's own parser in a Session, "geometric" elsewhere.
+  std::string parser;
 };
 
 struct FrameAnalysis {

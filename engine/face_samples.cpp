@@ -16,6 +16,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
     SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(input));
     AnalyzerOptions ao;
     ao.align.size = options.size;
+    ao.parser = options.parser;
     ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
     SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
     const int64_t total = source->info().frame_count;

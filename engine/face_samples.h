@@ -24,6 +24,7 @@ struct SampleOptions {
   int every = 1;             // keep every k-th frame of a video
   int max_samples = 600;     // stop after this many samples
   bool smooth = true;        // temporal mask smoothing on videos
+  std::string parser = "geometric";  // engine/parser_choice.h
 };
 
 struct SampleReport {

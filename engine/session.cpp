@@ -144,6 +144,7 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   if (!model) return InvalidArgument("Session needs an identity model; make one with: smile fit");
   AnalyzerOptions ao = analyzer_options;
   ao.align.size = std::max(ao.align.size, model->config.image_size);
+  if (ao.parser.empty()) ao.parser = model->parser;  // parse as the identity's training masks were
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(ao));
   std::unique_ptr<Session> s(new Session(std::move(model), options, std::move(analyzer)));
   SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px";

@@ -1,11 +1,15 @@
 #include "models/bench.h"
 
 #include <algorithm>
-#include <chrono>
+#include <map>
+#include <memory>
 
+#include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include "models/config.h"
+#include "models/manip.h"
+#include "models/parser_net.h"
 #include "models/runtime.h"
 #include "models/synthesis.h"
 #include "models/synthesis_fast.h"
@@ -13,29 +17,14 @@
 namespace smile::models {
 
 std::vector<std::string> BenchNetworkNames() {
-  return {"generator", "generator_fast", "generator_fast_cl", "generator_bf16", "style_encoder", "mapping",
-          "discriminator"};
+  return {"generator",       "generator_fast",      "generator_fast_cl", "generator_bf16",
+          "style_encoder",   "mapping",             "discriminator",     "manip_generator",
+          "manip_style_encoder", "manip_mapping",   "manip_discriminator", "parser"};
 }
 
 namespace {
 
-template <typename Fn>
-void Time(const ModelBenchOptions& o, Fn&& fn, ModelBenchRow* row) {
-  for (int i = 0; i < o.warmup; ++i) fn();
-  std::vector<double> t;
-  for (int i = 0; i < std::max(1, o.iterations); ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    fn();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(t.begin(), t.end());
-  row->seconds_per_image = t[t.size() / 2];
-  row->min_seconds = t.front();
-  row->iterations = static_cast<int>(t.size());
-}
-
-torch::Tensor BenchMask(const ModelConfig& cfg) {
-  const int64_t s = cfg.image_size;
+torch::Tensor BenchLabels(int64_t s) {
   auto y = torch::arange(s, torch::kLong).view({s, 1}).expand({s, s});
   auto x = torch::arange(s, torch::kLong).view({1, s}).expand({s, s});
   // a face-like layout: background, skin disc, hair band, a few small parts
@@ -45,8 +34,33 @@ torch::Tensor BenchMask(const ModelConfig& cfg) {
   labels.masked_fill_((y < s / 4) & (r2 < (s * s) / 5), 13);
   labels.masked_fill_((y - s / 2).abs() < s / 40 & ((x - s / 2).abs() - s / 8).abs() < s / 20, 4);
   labels.masked_fill_((y - 2 * s / 3).abs() < s / 50 & (x - s / 2).abs() < s / 10, 11);
-  return OneHotMask(labels.unsqueeze(0), cfg.num_classes);
+  return labels.unsqueeze(0);
 }
+
+// Collects the per-repetition wall times of each benchmark, by registered name.
+class Collector : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs) {
+      const std::string& name = r.run_name.function_name;
+      if (r.error_occurred) errors[name] = r.error_message;
+      if (r.run_type != Run::RT_Iteration || r.error_occurred || r.iterations <= 0) continue;
+      seconds[name].push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
+    }
+  }
+  void Finalize() override {}
+  std::map<std::string, std::vector<double>> seconds;
+  std::map<std::string, std::string> errors;
+};
+
+struct Case {
+  std::string network;
+  int image_size = 0;
+  int64_t params = 0;
+  double max_abs_diff = -1;
+  std::function<void()> run;
+};
 
 }  // namespace
 
@@ -55,79 +69,149 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
   InitTorchRuntime(o.threads);
   const auto known = BenchNetworkNames();
   for (const auto& n : o.networks)
-    if (std::find(known.begin(), known.end(), n) == known.end())
-      return InvalidArgument("unknown network '" + n + "'; choose from generator, generator_fast, generator_fast_cl, "
-                             "generator_bf16, "
-                             "style_encoder, mapping, discriminator");
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return InvalidArgument("unknown network '" + n + "'; choose from " + list);
+    }
+  std::vector<ModelConfig> configs;
+  for (const auto& name : o.configs) {
+    SMILE_ASSIGN_OR_RETURN(ModelConfig cfg, ModelConfig::Preset(name));
+    configs.push_back(cfg);
+  }
   auto wants = [&](const std::string& n) {
     return std::find(o.networks.begin(), o.networks.end(), n) != o.networks.end();
   };
   std::vector<ModelBenchRow> rows;
   torch::NoGradGuard ng;
-  for (const auto& name : o.configs) {
-    SMILE_ASSIGN_OR_RETURN(ModelConfig cfg, ModelConfig::Preset(name));
+  for (const auto& cfg : configs) {
     torch::manual_seed(0);
-    auto emit = [&](ModelBenchRow r) {
-      r.config = name;
-      r.image_size = cfg.image_size;
-      if (on_row) on_row(r);
-      rows.push_back(r);
-    };
-    auto mask = BenchMask(cfg);
+    std::vector<Case> cases;
+    const int s = cfg.image_size;
+    auto mask = OneHotMask(BenchLabels(s), cfg.num_classes);
     SynthesisMapping mapping(cfg);
     mapping->eval();
     auto style = mapping->Sample(1);
+    SynthesisGenerator g{nullptr};
+    std::vector<torch::Tensor> noise;
+    torch::Tensor plain;
     if (wants("generator") || wants("generator_fast") || wants("generator_fast_cl") || wants("generator_bf16")) {
-      SynthesisGenerator g(cfg);
+      g = SynthesisGenerator(cfg);
       g->eval();
-      auto noise = g->MakeNoise(0);
-      torch::Tensor plain;
-      if (wants("generator")) {
-        ModelBenchRow r;
-        r.network = "generator";
-        r.params = CountParameters(*g);
-        Time(o, [&] { plain = g->forward(mask, style, noise); }, &r);
-        emit(r);
-      }
+      noise = g->MakeNoise(0);
+      plain = g->forward(mask, style, noise);
+      const int64_t params = CountParameters(*g);
+      if (wants("generator")) cases.push_back({"generator", s, params, -1, [&] { (void)g->forward(mask, style, noise); }});
       for (const char* variant : {"generator_fast", "generator_fast_cl", "generator_bf16"}) {
         if (!wants(variant)) continue;
-        ModelBenchRow r;
-        r.network = variant;
-        r.params = CountParameters(*g);
-        FastSynthesisGenerator fast(g, /*channels_last=*/r.network == "generator_fast_cl",
-                                    r.network == "generator_bf16" ? torch::kBFloat16 : torch::kFloat32);
-        fast.SetStyle(style);
-        torch::Tensor out;
-        Time(o, [&] { out = fast.Forward(mask, noise); }, &r);
-        if (!plain.defined()) plain = g->forward(mask, style, noise);
-        r.max_abs_diff = (out - plain).abs().max().item<double>();
-        emit(r);
+        const std::string v = variant;
+        auto fast = std::make_shared<FastSynthesisGenerator>(
+            g, /*channels_last=*/v != "generator_fast", v == "generator_bf16" ? torch::kBFloat16 : torch::kFloat32);
+        fast->SetStyle(style);
+        const double diff = (fast->Forward(mask, noise) - plain).abs().max().item<double>();
+        cases.push_back({v, s, params, diff, [fast, &mask, &noise] { (void)fast->Forward(mask, noise); }});
       }
     }
+    auto rgb = torch::rand({1, 3, s, s}) * 2 - 1;
+    SynthesisStyleEncoder enc{nullptr};
     if (wants("style_encoder")) {
-      SynthesisStyleEncoder e(cfg);
-      auto rgb = torch::rand({1, 3, cfg.image_size, cfg.image_size}) * 2 - 1;
-      ModelBenchRow r;
-      r.network = "style_encoder";
-      r.params = CountParameters(*e);
-      Time(o, [&] { (void)e->forward(rgb, mask); }, &r);
-      emit(r);
+      enc = SynthesisStyleEncoder(cfg);
+      enc->eval();
+      cases.push_back({"style_encoder", s, CountParameters(*enc), -1, [&] { (void)enc->forward(rgb, mask); }});
     }
-    if (wants("mapping")) {
-      ModelBenchRow r;
-      r.network = "mapping";
-      r.params = CountParameters(*mapping);
-      Time(o, [&] { (void)mapping->Sample(1); }, &r);
-      emit(r);
-    }
+    if (wants("mapping"))
+      cases.push_back({"mapping", s, CountParameters(*mapping), -1, [&] { (void)mapping->Sample(1); }});
+    SynthesisDiscriminator d{nullptr};
     if (wants("discriminator")) {
-      SynthesisDiscriminator d(cfg);
-      auto rgb = torch::rand({1, 3, cfg.image_size, cfg.image_size}) * 2 - 1;
+      d = SynthesisDiscriminator(cfg);
+      d->eval();
+      cases.push_back({"discriminator", s, CountParameters(*d), -1, [&] { (void)d->forward(rgb); }});
+    }
+    // Manipulation stage (mask -> mask at manip_size).
+    const int ms = cfg.manip_size;
+    auto mmask = OneHotMask(BenchLabels(ms), cfg.num_classes);
+    auto choices = torch::zeros({1, 6}, torch::kLong);
+    ManipMapping mmap{nullptr};
+    torch::Tensor mstyle;
+    if (wants("manip_generator") || wants("manip_mapping")) {
+      mmap = ManipMapping(cfg);
+      mmap->eval();
+      mstyle = mmap->Style(torch::randn({1, cfg.manip_latent_dim}), choices);
+    }
+    ManipGenerator mg{nullptr};
+    if (wants("manip_generator")) {
+      mg = ManipGenerator(cfg);
+      mg->eval();
+      cases.push_back({"manip_generator", ms, CountParameters(*mg), -1, [&] { (void)mg->forward(mmask, mstyle); }});
+    }
+    ManipStyleEncoder mse{nullptr};
+    if (wants("manip_style_encoder")) {
+      mse = ManipStyleEncoder(cfg);
+      mse->eval();
+      cases.push_back({"manip_style_encoder", ms, CountParameters(*mse), -1, [&] { (void)mse->Style(mmask, choices); }});
+    }
+    if (wants("manip_mapping")) {
+      auto z = torch::randn({1, cfg.manip_latent_dim});
+      cases.push_back({"manip_mapping", ms, CountParameters(*mmap), -1, [&, z] { (void)mmap->Style(z, choices); }});
+    }
+    ManipDiscriminator md{nullptr};
+    if (wants("manip_discriminator")) {
+      md = ManipDiscriminator(cfg);
+      md->eval();
+      cases.push_back({"manip_discriminator", ms, CountParameters(*md), -1, [&] { (void)md->forward(mmask); }});
+    }
+    ParserNet parser{nullptr};
+    auto prgb = torch::rand({1, 3, cfg.parser_size, cfg.parser_size}) * 2 - 1;
+    if (wants("parser")) {
+      parser = ParserNet(cfg);
+      parser->eval();
+      cases.push_back({"parser", cfg.parser_size, CountParameters(*parser), -1, [&] { (void)parser->forward(prgb); }});
+    }
+
+    // One Google Benchmark per network: warm-up runs first, then `iterations` repetitions of
+    // one image each, wall time (the networks use all intra-op threads).
+    benchmark::ClearRegisteredBenchmarks();
+    for (auto& c : cases) {
+      for (int i = 0; i < o.warmup; ++i) c.run();
+      benchmark::RegisterBenchmark(c.network.c_str(),
+                                   [&c](benchmark::State& state) {
+                                     for (auto _ : state) {
+                                       try {
+                                         c.run();
+                                       } catch (const std::exception& e) {
+                                         state.SkipWithError(e.what());
+                                         break;
+                                       }
+                                     }
+                                   })
+          ->Iterations(1)
+          ->Repetitions(std::max(1, o.iterations))
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+    Collector collector;
+    benchmark::RunSpecifiedBenchmarks(&collector);
+    benchmark::ClearRegisteredBenchmarks();
+    double plain_s = 0;
+    for (const auto& c : cases) {
+      if (auto e = collector.errors.find(c.network); e != collector.errors.end())
+        return Internal("bench " + c.network + " (" + cfg.preset + "): " + e->second);
+      auto t = collector.seconds[c.network];
+      if (t.empty()) return Internal("bench " + c.network + " (" + cfg.preset + ") reported no run");
+      std::sort(t.begin(), t.end());
       ModelBenchRow r;
-      r.network = "discriminator";
-      r.params = CountParameters(*d);
-      Time(o, [&] { (void)d->forward(rgb); }, &r);
-      emit(r);
+      r.network = c.network;
+      r.config = cfg.preset;
+      r.image_size = c.image_size;
+      r.params = c.params;
+      r.seconds_per_image = t[t.size() / 2];
+      r.min_seconds = t.front();
+      r.iterations = static_cast<int>(t.size());
+      r.max_abs_diff = c.max_abs_diff;
+      if (c.network == "generator") plain_s = r.seconds_per_image;
+      if (c.max_abs_diff >= 0 && plain_s > 0) r.speedup = plain_s / r.seconds_per_image;
+      if (on_row) on_row(r);
+      rows.push_back(r);
     }
   }
   return rows;

@@ -1,6 +1,7 @@
-// Timing of the synthesis-stage networks (`smile bench models`): seconds per
-// image (median of timed runs after warm-up, batch 1, no autograd) and parameter
-// counts, for each requested model config. Torch stays out of this header.
+// `smile bench models`: Google Benchmark runs of every network of both SMILE stages and the
+// face parser (batch 1, no autograd), per model config, with parameter counts; the fixed-style
+// synthesis fast paths are reported as speed ratios against the plain generator forward run in
+// the same process, with their max |fast - plain| error. Torch stays out of this header.
 #pragma once
 
 #include <cstdint>
@@ -12,16 +13,18 @@
 
 namespace smile::models {
 
+std::vector<std::string> BenchNetworkNames();
+
 struct ModelBenchOptions {
   std::vector<std::string> configs = {"paper128", "paper"};  // ModelConfig presets
-  // generator (plain forward), generator_fast (fixed-style fast path, fp32),
-  // generator_fast_cl (same, channels-last), generator_bf16 (bf16, polyphase),
-  // style_encoder, mapping, discriminator
-  std::vector<std::string> networks = {"generator",     "generator_fast", "generator_fast_cl", "generator_bf16",
-                                       "style_encoder", "mapping",        "discriminator"};
-  int warmup = 1;
-  int iterations = 3;
-  int threads = 0;  // 0 = all cores
+  // Synthesis: generator (plain forward), generator_fast (fixed-style fast path, fp32),
+  // generator_fast_cl (same, channels-last), generator_bf16 (same, channels-last bf16), style_encoder,
+  // mapping, discriminator. Manipulation: manip_generator, manip_style_encoder, manip_mapping,
+  // manip_discriminator. Parser: parser.
+  std::vector<std::string> networks = BenchNetworkNames();
+  int warmup = 1;      // untimed runs first (allocator, oneDNN primitive caches)
+  int iterations = 3;  // timed repetitions of one image each (median and min reported)
+  int threads = 0;     // 0 = all cores
 };
 
 struct ModelBenchRow {
@@ -29,13 +32,12 @@ struct ModelBenchRow {
   std::string config;
   int image_size = 0;
   int64_t params = 0;
-  double seconds_per_image = 0;  // median
+  double seconds_per_image = 0;  // median of the repetitions
   double min_seconds = 0;
   int iterations = 0;
   double max_abs_diff = -1;      // fast variants only: vs the plain forward
+  double speedup = 0;            // fast variants only: plain generator s / this s (same run); 0 = no baseline
 };
-
-std::vector<std::string> BenchNetworkNames();
 
 // Calls on_row as each row is measured (for live printing).
 Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions& options,

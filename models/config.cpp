@@ -12,7 +12,29 @@ int ModelConfig::Width(int paper_width) const {
 
 std::vector<std::string> ModelConfig::PresetNames() { return {"paper", "paper128", "small", "lite", "tiny"}; }
 
-Result<ModelConfig> ModelConfig::Preset(const std::string& name) {
+Result<ModelConfig> ModelConfig::Preset(const std::string& spec) {
+  // "<preset>:key=value,key=value" overrides single fields of a preset (e.g. lite:synth_spade_hidden=64).
+  if (auto colon = spec.find(':'); colon != std::string::npos) {
+    SMILE_ASSIGN_OR_RETURN(ModelConfig base, Preset(spec.substr(0, colon)));
+    std::string text = base.Serialize();
+    std::string rest = spec.substr(colon + 1);
+    for (size_t pos = 0; pos <= rest.size();) {
+      size_t comma = rest.find(',', pos);
+      if (comma == std::string::npos) comma = rest.size();
+      std::string kv = rest.substr(pos, comma - pos);
+      if (kv.find('=') == std::string::npos || kv.rfind("preset=", 0) == 0)
+        return InvalidArgument("bad config override '" + kv + "' in '" + spec +
+                               "'; write <preset>:key=value,... with keys as in a checkpoint's config (e.g. "
+                               "lite:synth_spade_hidden=64)");
+      text += kv + "\n";
+      pos = comma + 1;
+    }
+    auto parsed = Parse(text);
+    if (!parsed.ok()) return InvalidArgument(parsed.status().message() + " (in --config '" + spec + "')");
+    parsed->preset = spec;
+    return parsed;
+  }
+  const std::string& name = spec;
   ModelConfig c;
   c.preset = name;
   if (name == "paper") return c;

@@ -20,6 +20,7 @@ Status SaveIdentityModel(const std::string& path, IdentityModel& model,
                          const std::map<std::string, std::string>& metadata) {
   CheckpointExtras extras;
   extras.metadata = metadata;
+  extras.metadata["parser"] = model->parser;
   return SaveCheckpoint(path, kKindIdentity, model->config, *model, extras);
 }
 
@@ -31,7 +32,9 @@ Result<IdentityModel> LoadIdentityModel(const std::string& path, std::map<std::s
   IdentityModel model(ckpt->header().config);
   SMILE_RETURN_IF_ERROR(ckpt->LoadInto(*model));
   model->eval();
-  if (metadata) *metadata = ckpt->header().metadata;
+  const auto& meta = ckpt->header().metadata;
+  if (auto it = meta.find("parser"); it != meta.end() && !it->second.empty()) model->parser = it->second;
+  if (metadata) *metadata = meta;
   return model;
 }
 

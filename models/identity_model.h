@@ -25,10 +25,14 @@ struct IdentityModelImpl : torch::nn::Module {
   torch::Tensor style;           // (1,C,D)
   torch::Tensor present;         // (C) 1 where the fitted footage showed the class
   torch::Tensor default_labels;  // (S,S) uint8
+  // The face parser its training masks came from (engine/parser_choice.h); jobs parse with the
+  // same one. Stored as metadata "parser"; models made before the field existed: "geometric".
+  std::string parser = "geometric";
   cv::Mat DefaultLabels() const;
 };
 TORCH_MODULE(IdentityModel);
 
+// `metadata` is stored with the model's `parser` added.
 Status SaveIdentityModel(const std::string& path, IdentityModel& model,
                          const std::map<std::string, std::string>& metadata);
 // Loads and validates (kind, shapes); `metadata` receives the header metadata when given.

@@ -1,5 +1,6 @@
 #include "models/runtime.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include <torch/torch.h>
@@ -7,7 +8,12 @@
 namespace smile::models {
 
 void InitTorchRuntime(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) {
+    // SMILE_THREADS caps the default (e.g. two jobs side by side on one machine).
+    const char* env = std::getenv("SMILE_THREADS");
+    const int from_env = env ? std::atoi(env) : 0;
+    threads = from_env > 0 ? from_env : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
 

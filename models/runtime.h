@@ -8,7 +8,7 @@
 
 namespace smile::models {
 
-// Sets intra-op threads to `threads` (0 = all hardware cores). Idempotent.
+// Sets intra-op threads to `threads` (0 = $SMILE_THREADS if set, else all hardware cores). Idempotent.
 void InitTorchRuntime(int threads = 0);
 
 struct DeviceChoice {

@@ -24,6 +24,10 @@ TEST(ModelBench, TinyConfigRowsForEveryNetwork) {
     if (r.network == "generator_fast" || r.network == "generator_fast_cl") EXPECT_LT(r.max_abs_diff, 1e-4);
     if (r.network == "generator_bf16") EXPECT_LT(r.max_abs_diff, 0.2);
     if (r.network == "generator") EXPECT_EQ(r.max_abs_diff, -1);
+    // fast paths carry a ratio to the plain forward measured in the same run
+    if (r.max_abs_diff >= 0) EXPECT_GT(r.speedup, 0) << r.network;
+    else EXPECT_EQ(r.speedup, 0) << r.network;
+    if (r.network.rfind("manip_", 0) == 0) EXPECT_EQ(r.image_size, 32) << "tiny manip_size";
   }
 }
 

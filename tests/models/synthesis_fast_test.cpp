@@ -66,6 +66,61 @@ TEST(SynthesisFast, SmallMatchesPlainForward) { ExpectFastMatchesPlain("small", 
 // bf16 is not exact: bounded error (random weights, outputs of order 1).
 TEST(SynthesisFast, TinyBf16CloseToPlainForward) { ExpectFastMatchesPlain("tiny", true, 5e-2, torch::kBFloat16); }
 
+// A face-like layout (large one-class regions): the fast path takes gamma from per-class tables
+// inside regions and runs the conv only at boundaries. Batch 1, one-hot: sparse; a soft mask or
+// sparse off: dense. All must match the plain forward.
+torch::Tensor FaceLabels(int64_t size) {
+  auto y = torch::arange(size, torch::kLong).view({size, 1}).expand({size, size});
+  auto x = torch::arange(size, torch::kLong).view({1, size}).expand({size, size});
+  auto labels = torch::zeros({size, size}, torch::kLong);
+  auto r2 = (x - size / 2).pow(2) + (y - size / 2).pow(2);
+  labels.masked_fill_(r2 < size * size / 9, 1);
+  labels.masked_fill_((y < size / 3) & (r2 < size * size / 5), 13);
+  labels.masked_fill_(((y - size / 2).abs() < size / 16) & (((x - size / 2).abs() - size / 8).abs() < size / 16), 4);
+  labels.masked_fill_(((y - 2 * size / 3).abs() < size / 20) & ((x - size / 2).abs() < size / 8), 11);
+  labels.masked_fill_(y > size * 7 / 8, 18);
+  return labels.unsqueeze(0).contiguous();
+}
+
+void ExpectSparseMatchesPlain(const std::string& preset, bool channels_last, torch::ScalarType dtype, double tol) {
+  auto cfg = ModelConfig::Preset(preset).value();
+  torch::manual_seed(5);
+  SynthesisGenerator g(cfg);
+  Perturb(*g);
+  auto mask = OneHotMask(FaceLabels(cfg.image_size), cfg.num_classes);
+  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
+  auto noise = g->MakeNoise(3);
+  torch::NoGradGuard ng;
+  auto plain = g->forward(mask, style, noise);
+  const double scale = std::max(1.0, plain.abs().max().item<double>());
+  FastSynthesisGenerator sparse(g, channels_last, dtype, 1, true), dense(g, channels_last, dtype, 1, false);
+  sparse.SetStyle(style);
+  dense.SetStyle(style);
+  auto a = sparse.Forward(mask, noise);
+  EXPECT_GT(sparse.last_sparse_sites(), 0) << "a face-like mask at " << cfg.image_size << " px should go sparse";
+  auto b = dense.Forward(mask, noise);
+  EXPECT_EQ(dense.last_sparse_sites(), 0);
+  const double err_sparse = (a - plain).abs().max().item<double>(), err_dense = (b - plain).abs().max().item<double>();
+  std::printf("%s sparse err %.3g dense err %.3g (output max %.3g)\n", preset.c_str(), err_sparse, err_dense, scale);
+  EXPECT_LT(err_sparse, tol * scale);
+  EXPECT_LT(err_dense, tol * scale);
+  // a mask that is not one-hot cannot use class tables: it falls back to the dense gamma conv
+  auto soft = mask * 0.9 + 0.1 / cfg.num_classes;
+  auto c = sparse.Forward(soft, noise);
+  EXPECT_EQ(sparse.last_sparse_sites(), 0);
+  EXPECT_LT((c - dense.Forward(soft, noise)).abs().max().item<double>(), 1e-6 * scale);
+}
+
+TEST(SynthesisFast, SmallSparseGammaMatchesPlainForward) {
+  ExpectSparseMatchesPlain("small", false, torch::kFloat32, 1e-4);
+}
+TEST(SynthesisFast, SmallSparseGammaChannelsLastMatchesPlainForward) {
+  ExpectSparseMatchesPlain("small", true, torch::kFloat32, 1e-4);
+}
+TEST(SynthesisFast, SmallSparseGammaBf16CloseToPlainForward) {
+  ExpectSparseMatchesPlain("small", true, torch::kBFloat16, 5e-2);
+}
+
 TEST(SynthesisFast, NeedsStyleAndNoise) {
   auto cfg = ModelConfig::Preset("tiny").value();
   SynthesisGenerator g(cfg);

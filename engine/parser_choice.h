@@ -1,0 +1,28 @@
+// Which face parser a job uses, by name. An identity model records the parser its training
+// masks came from (metadata "parser"), and the jobs that render it parse with the same one, so
+// that the masks seen at run time look like those it learned from.
+//   geometric: 68 dlib landmarks + colour models (needs nothing beyond dlib's data);
+//   mesh:      the same, with FaceMesh part contours (lips, mouth opening, eyes) and the Selfie
+//              person mask separating hair / neck / cloth from the background (needs the TFJS
+//              models fetched by scripts/fetch_models.sh).
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "engine/face_parser.h"
+
+namespace smile::engine {
+
+inline constexpr const char* kParserGeometric = "geometric";
+inline constexpr const char* kParserMesh = "mesh";
+
+// OK for a known parser name; otherwise a one-line error listing the names.
+Status CheckParserName(const std::string& name);
+// `base` with the part and person sources the named parser needs (models loaded once here).
+// NotFound with the fetch command when a model file is missing.
+Result<GeometricParserOptions> ParserOptionsFor(const std::string& name, GeometricParserOptions base = {});
+// The parser an identity model was fitted with (models made before the field existed: geometric).
+std::string ParserOfMetadata(const std::string& metadata_value);
+
+}  // namespace smile::engine
