@@ -138,6 +138,8 @@ Status RunBench(const std::vector<std::string>& args) {
            "generator_fast, generator_fast_cl (channels-last), generator_bf16; style_encoder, mapping, discriminator; "
            "manip_generator, manip_style_encoder, manip_mapping, manip_discriminator; parser",
            all_networks);
+  p.Option("mask", "PNG", "models: label map the generators run on (8-bit class indices, e.g. a parsed frame); "
+           "default: a synthetic face layout. The fast path's speed depends on its share of class boundaries", "");
   p.Option("iters", "N", "timed runs per network (the median is reported)", "3");
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");
@@ -156,14 +158,16 @@ Status RunBench(const std::vector<std::string>& args) {
   o.iterations = static_cast<int>(iters);
   o.warmup = static_cast<int>(warmup);
   o.threads = static_cast<int>(threads);
+  o.mask_path = p.Get("mask");
   std::printf("%-20s %-9s %5s %12s %10s %10s %8s %s\n", "network", "config", "size", "params", "s/image", "min s",
               "vs plain", "note");
   std::fflush(stdout);
   auto rows = models::BenchSynthesisModels(o, [](const models::ModelBenchRow& r) {
     std::string note;
     if (r.max_abs_diff >= 0) {
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "max |fast - plain| = %.2e", r.max_abs_diff);
+      char buf[96];
+      std::snprintf(buf, sizeof(buf), "max |fast - plain| = %.2e, boundary %.0f%%", r.max_abs_diff,
+                    100 * r.boundary_share);
       note = buf;
     }
     char ratio[32] = "";

@@ -5,6 +5,8 @@
 #include <memory>
 
 #include <benchmark/benchmark.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include "models/config.h"
@@ -23,6 +25,32 @@ std::vector<std::string> BenchNetworkNames() {
 }
 
 namespace {
+
+Result<torch::Tensor> LoadBenchLabels(const std::string& path, int64_t s, int num_classes) {
+  cv::Mat m = cv::imread(path, cv::IMREAD_GRAYSCALE);
+  if (m.empty()) return NotFound("cannot read the label map '" + path + "'; give an 8-bit PNG of class indices");
+  double mx = 0;
+  cv::minMaxLoc(m, nullptr, &mx);
+  if (mx >= num_classes)
+    return InvalidArgument("label map '" + path + "' has class " + std::to_string(static_cast<int>(mx)) +
+                           "; expected indices below " + std::to_string(num_classes));
+  cv::resize(m, m, cv::Size(static_cast<int>(s), static_cast<int>(s)), 0, 0, cv::INTER_NEAREST);
+  return torch::from_blob(m.data, {1, s, s}, torch::kUInt8).to(torch::kLong).clone();
+}
+
+// Share of pixels whose 5x5 window mixes classes (or lies in the 2-pixel frame).
+double BoundaryShare(const torch::Tensor& labels) {
+  auto lab = labels.to(torch::kFloat32).unsqueeze(1);
+  auto mx = torch::max_pool2d(lab, {5, 5}, {1, 1}, {2, 2});
+  auto mn = -torch::max_pool2d(-lab, {5, 5}, {1, 1}, {2, 2});
+  auto mixed = (mx != mn)[0][0];
+  const int64_t s = mixed.size(0);
+  mixed.narrow(0, 0, 2).fill_(true);
+  mixed.narrow(0, s - 2, 2).fill_(true);
+  mixed.narrow(1, 0, 2).fill_(true);
+  mixed.narrow(1, s - 2, 2).fill_(true);
+  return mixed.to(torch::kFloat32).mean().item<double>();
+}
 
 torch::Tensor BenchLabels(int64_t s) {
   auto y = torch::arange(s, torch::kLong).view({s, 1}).expand({s, s});
@@ -59,6 +87,7 @@ struct Case {
   int image_size = 0;
   int64_t params = 0;
   double max_abs_diff = -1;
+  double boundary_share = -1;
   std::function<void()> run;
 };
 
@@ -88,7 +117,13 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
     torch::manual_seed(0);
     std::vector<Case> cases;
     const int s = cfg.image_size;
-    auto mask = OneHotMask(BenchLabels(s), cfg.num_classes);
+    auto labels_at = [&](int64_t size) -> Result<torch::Tensor> {
+      if (o.mask_path.empty()) return BenchLabels(size);
+      return LoadBenchLabels(o.mask_path, size, cfg.num_classes);
+    };
+    SMILE_ASSIGN_OR_RETURN(auto labels, labels_at(s));
+    auto mask = OneHotMask(labels, cfg.num_classes);
+    const double boundary = BoundaryShare(labels);
     SynthesisMapping mapping(cfg);
     mapping->eval();
     auto style = mapping->Sample(1);
@@ -101,7 +136,7 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
       noise = g->MakeNoise(0);
       plain = g->forward(mask, style, noise);
       const int64_t params = CountParameters(*g);
-      if (wants("generator")) cases.push_back({"generator", s, params, -1, [&] { (void)g->forward(mask, style, noise); }});
+      if (wants("generator")) cases.push_back({"generator", s, params, -1, -1, [&] { (void)g->forward(mask, style, noise); }});
       for (const char* variant : {"generator_fast", "generator_fast_cl", "generator_bf16"}) {
         if (!wants(variant)) continue;
         const std::string v = variant;
@@ -109,7 +144,7 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
             g, /*channels_last=*/v != "generator_fast", v == "generator_bf16" ? torch::kBFloat16 : torch::kFloat32);
         fast->SetStyle(style);
         const double diff = (fast->Forward(mask, noise) - plain).abs().max().item<double>();
-        cases.push_back({v, s, params, diff, [fast, &mask, &noise] { (void)fast->Forward(mask, noise); }});
+        cases.push_back({v, s, params, diff, boundary, [fast, &mask, &noise] { (void)fast->Forward(mask, noise); }});
       }
     }
     auto rgb = torch::rand({1, 3, s, s}) * 2 - 1;
@@ -117,19 +152,20 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
     if (wants("style_encoder")) {
       enc = SynthesisStyleEncoder(cfg);
       enc->eval();
-      cases.push_back({"style_encoder", s, CountParameters(*enc), -1, [&] { (void)enc->forward(rgb, mask); }});
+      cases.push_back({"style_encoder", s, CountParameters(*enc), -1, -1, [&] { (void)enc->forward(rgb, mask); }});
     }
     if (wants("mapping"))
-      cases.push_back({"mapping", s, CountParameters(*mapping), -1, [&] { (void)mapping->Sample(1); }});
+      cases.push_back({"mapping", s, CountParameters(*mapping), -1, -1, [&] { (void)mapping->Sample(1); }});
     SynthesisDiscriminator d{nullptr};
     if (wants("discriminator")) {
       d = SynthesisDiscriminator(cfg);
       d->eval();
-      cases.push_back({"discriminator", s, CountParameters(*d), -1, [&] { (void)d->forward(rgb); }});
+      cases.push_back({"discriminator", s, CountParameters(*d), -1, -1, [&] { (void)d->forward(rgb); }});
     }
     // Manipulation stage (mask -> mask at manip_size).
     const int ms = cfg.manip_size;
-    auto mmask = OneHotMask(BenchLabels(ms), cfg.num_classes);
+    SMILE_ASSIGN_OR_RETURN(auto mlabels, labels_at(ms));
+    auto mmask = OneHotMask(mlabels, cfg.num_classes);
     auto choices = torch::zeros({1, 6}, torch::kLong);
     ManipMapping mmap{nullptr};
     torch::Tensor mstyle;
@@ -142,30 +178,30 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
     if (wants("manip_generator")) {
       mg = ManipGenerator(cfg);
       mg->eval();
-      cases.push_back({"manip_generator", ms, CountParameters(*mg), -1, [&] { (void)mg->forward(mmask, mstyle); }});
+      cases.push_back({"manip_generator", ms, CountParameters(*mg), -1, -1, [&] { (void)mg->forward(mmask, mstyle); }});
     }
     ManipStyleEncoder mse{nullptr};
     if (wants("manip_style_encoder")) {
       mse = ManipStyleEncoder(cfg);
       mse->eval();
-      cases.push_back({"manip_style_encoder", ms, CountParameters(*mse), -1, [&] { (void)mse->Style(mmask, choices); }});
+      cases.push_back({"manip_style_encoder", ms, CountParameters(*mse), -1, -1, [&] { (void)mse->Style(mmask, choices); }});
     }
     if (wants("manip_mapping")) {
       auto z = torch::randn({1, cfg.manip_latent_dim});
-      cases.push_back({"manip_mapping", ms, CountParameters(*mmap), -1, [&, z] { (void)mmap->Style(z, choices); }});
+      cases.push_back({"manip_mapping", ms, CountParameters(*mmap), -1, -1, [&, z] { (void)mmap->Style(z, choices); }});
     }
     ManipDiscriminator md{nullptr};
     if (wants("manip_discriminator")) {
       md = ManipDiscriminator(cfg);
       md->eval();
-      cases.push_back({"manip_discriminator", ms, CountParameters(*md), -1, [&] { (void)md->forward(mmask); }});
+      cases.push_back({"manip_discriminator", ms, CountParameters(*md), -1, -1, [&] { (void)md->forward(mmask); }});
     }
     ParserNet parser{nullptr};
     auto prgb = torch::rand({1, 3, cfg.parser_size, cfg.parser_size}) * 2 - 1;
     if (wants("parser")) {
       parser = ParserNet(cfg);
       parser->eval();
-      cases.push_back({"parser", cfg.parser_size, CountParameters(*parser), -1, [&] { (void)parser->forward(prgb); }});
+      cases.push_back({"parser", cfg.parser_size, CountParameters(*parser), -1, -1, [&] { (void)parser->forward(prgb); }});
     }
 
     // One Google Benchmark per network: warm-up runs first, then `iterations` repetitions of
@@ -208,6 +244,7 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
       r.min_seconds = t.front();
       r.iterations = static_cast<int>(t.size());
       r.max_abs_diff = c.max_abs_diff;
+      r.boundary_share = c.boundary_share;
       if (c.network == "generator") plain_s = r.seconds_per_image;
       if (c.max_abs_diff >= 0 && plain_s > 0) r.speedup = plain_s / r.seconds_per_image;
       if (on_row) on_row(r);

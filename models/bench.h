@@ -25,6 +25,10 @@ struct ModelBenchOptions {
   int warmup = 1;      // untimed runs first (allocator, oneDNN primitive caches)
   int iterations = 3;  // timed repetitions of one image each (median and min reported)
   int threads = 0;     // 0 = all cores
+  // Label map (8-bit PNG of class indices, e.g. a CelebAMask-HQ map) the generators and the
+  // manipulation networks run on, resized (nearest) to each network's size; empty: a synthetic
+  // face-like layout. The fast path's speed depends on how much of the mask is class boundary.
+  std::string mask_path;
 };
 
 struct ModelBenchRow {
@@ -37,6 +41,8 @@ struct ModelBenchRow {
   int iterations = 0;
   double max_abs_diff = -1;      // fast variants only: vs the plain forward
   double speedup = 0;            // fast variants only: plain generator s / this s (same run); 0 = no baseline
+  double boundary_share = -1;    // fast variants only: share of pixels at the largest resolution whose 5x5
+                                 // mask window mixes classes (the rest use per-class tables)
 };
 
 // Calls on_row as each row is measured (for live printing).
