@@ -98,9 +98,10 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
   p.Option("parser", "NAME",
-           "face parser for the training masks: geometric (68 landmarks + colour) or mesh (+ FaceMesh and "
-           "Selfie segmentation; needs scripts/fetch_models.sh); swap/reenact/live later parse with the same one",
-           engine::kParserGeometric);
+           "face parser for the training masks: geometric (68 landmarks + colour), mesh (+ FaceMesh and "
+           "Selfie segmentation; needs scripts/fetch_models.sh) or auto (mesh when its models are present); "
+           "swap/reenact/live later parse with the same one",
+           engine::kParserAuto);
   p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
            "Ctrl-C stops early and keeps the best model so far.");
@@ -134,8 +135,8 @@ Status RunFit(const std::vector<std::string>& args) {
   so.size = config.image_size;
   so.every = static_cast<int>(every);
   so.max_samples = static_cast<int>(max_samples);
-  so.parser = p.Get("parser");
-  SMILE_RETURN_IF_ERROR(engine::CheckParserName(so.parser));
+  SMILE_ASSIGN_OR_RETURN(so.parser, engine::ResolveParser(p.Get("parser"), /*fall_back=*/false));
+  SMILE_LOG(kInfo) << "fit: parser " << so.parser;
   std::vector<training::FitSample> samples;
   const fs::path cache = SampleCacheDir(inputs, so);
   if (!p.GetFlag("no-cache") && LoadCachedSamples(cache, &samples)) {

@@ -16,9 +16,14 @@ namespace smile::engine {
 
 inline constexpr const char* kParserGeometric = "geometric";
 inline constexpr const char* kParserMesh = "mesh";
+inline constexpr const char* kParserAuto = "auto";  // mesh when its models are present, else geometric
 
-// OK for a known parser name; otherwise a one-line error listing the names.
+// OK for a known parser name (geometric, mesh, auto); otherwise a one-line error listing them.
 Status CheckParserName(const std::string& name);
+// The parser a job runs: "auto" becomes mesh or geometric by whether the TFJS models load; with
+// `fall_back`, "mesh" without its models becomes geometric with a warning (a job rendering an
+// identity fitted on mesh masks then still runs, at lower quality); without it that is an error.
+Result<std::string> ResolveParser(const std::string& name, bool fall_back);
 // `base` with the part and person sources the named parser needs (models loaded once here).
 // NotFound with the fetch command when a model file is missing.
 Result<GeometricParserOptions> ParserOptionsFor(const std::string& name, GeometricParserOptions base = {});

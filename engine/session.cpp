@@ -1,7 +1,5 @@
 #include "engine/session.h"
 
-#include "capture/media_job.h"
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -12,7 +10,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "capture/media_job.h"
 #include "core/log.h"
+#include "engine/parser_choice.h"
 #include "core/progress.h"
 
 namespace smile::engine {
@@ -144,7 +144,9 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   if (!model) return InvalidArgument("Session needs an identity model; make one with: smile fit");
   AnalyzerOptions ao = analyzer_options;
   ao.align.size = std::max(ao.align.size, model->config.image_size);
-  if (ao.parser.empty()) ao.parser = model->parser;  // parse as the identity's training masks were
+  if (ao.parser.empty()) {  // parse as the identity's training masks were (geometric if mesh models are missing)
+    SMILE_ASSIGN_OR_RETURN(ao.parser, ResolveParser(model->parser, /*fall_back=*/true));
+  }
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(ao));
   std::unique_ptr<Session> s(new Session(std::move(model), options, std::move(analyzer)));
   SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px";
