@@ -136,9 +136,13 @@ Status RunEvalVideo(const std::vector<std::string>& args) {
   p.Option("input", "MEDIA", "the input (driving) clip", "", true);
   p.Option("output", "MEDIA", "the processed clip made from it (same size and frames)");
   p.Option("max-frames", "N", "stop after N frames");
+  p.MultiOption("identity", "MEDIA",
+                "the identity the output should show: photo(s), a clip, or an identity model (its recorded source "
+                "clip); adds face descriptor distances output -> identity vs output -> input (needs "
+                "scripts/fetch_models.sh)");
   p.Option("json", "FILE", "write the results as JSON (for smile eval report)");
   p.Epilog("example:\n  smile swap --identity alice.smile --video bob.mp4 -o out.mp4\n"
-           "  smile eval video --input bob.mp4 --output out.mp4 --json swap_eval.json");
+           "  smile eval video --input bob.mp4 --output out.mp4 --identity alice.smile --json swap_eval.json");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   engine::VideoEvalOptions o;
@@ -148,6 +152,28 @@ Status RunEvalVideo(const std::vector<std::string>& args) {
   for (const char* k : {"input", "output"})
     if (!p.Get(k).empty() && !std::filesystem::exists(p.Get(k)))
       return NotFound(std::string("--") + k + " '" + p.Get(k) + "' does not exist");
+  for (const auto& ref : p.GetAll("identity")) {
+    if (!std::filesystem::exists(ref)) return NotFound("--identity '" + ref + "' does not exist");
+    if (std::filesystem::path(ref).extension() != ".smile") {
+      o.identity_refs.push_back(ref);
+      continue;
+    }
+    std::map<std::string, std::string> meta;  // an identity model: the footage it was fitted on
+    SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(ref, &meta));
+    std::string sources = meta.count("sources") ? meta["sources"] : "";
+    for (size_t pos = 0; pos < sources.size();) {
+      size_t semi = sources.find(';', pos);
+      if (semi == std::string::npos) semi = sources.size();
+      std::string src = sources.substr(pos, semi - pos);
+      if (!std::filesystem::exists(src))
+        return NotFound("identity model '" + ref + "' was fitted on '" + src +
+                        "', which is not here; give that footage or a photo of the identity as --identity");
+      o.identity_refs.push_back(src);
+      pos = semi + 1;
+    }
+    if (o.identity_refs.empty())
+      return InvalidArgument("identity model '" + ref + "' records no source footage; give a photo of the identity");
+  }
   const std::string json = p.Get("json");
   SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
   SMILE_ASSIGN_OR_RETURN(auto r, engine::EvaluateVideo(p.Get("input"), p.Get("output"), o));

@@ -13,6 +13,7 @@
 #include "engine/eval_metrics.h"
 #include "engine/face_analyzer.h"
 #include "engine/face_descriptor.h"
+#include "engine/face_embedding.h"
 
 namespace smile::engine {
 namespace {
@@ -60,6 +61,39 @@ cv::Mat Thumb(const cv::Mat& img, const cv::Rect& roi, int side, const std::stri
   return out;
 }
 
+// Mean unit embedding of the main face in up to `per_source` evenly spaced frames of each source.
+Result<std::vector<float>> ReferenceEmbedding(const std::vector<std::string>& refs, int per_source,
+                                              const FaceEmbedder& embedder) {
+  std::vector<double> sum;
+  int faces = 0;
+  for (const auto& ref : refs) {
+    SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(ref));
+    SMILE_ASSIGN_OR_RETURN(auto tracker, FaceTracker::Create());
+    const int64_t total = src->info().frame_count;
+    const int64_t step = total > per_source ? total / per_source : 1;
+    for (int64_t i = 0; !StopRequested(); ++i) {
+      auto f = src->Read();
+      if (f.status().code() == StatusCode::kEndOfStream) break;
+      if (!f.ok()) return f.status().WithContext(ref);
+      auto tracks = tracker.Update(*f->image, f->pts_us / 1e6);  // every frame: tracking needs them
+      if (i % step != 0) continue;
+      const TrackedFace* face = tracks.main_face();
+      if (!face) continue;
+      SMILE_ASSIGN_OR_RETURN(auto e, embedder.Embed(*f->image, face->landmarks));
+      if (sum.empty()) sum.assign(e.size(), 0.0);
+      for (size_t k = 0; k < e.size(); ++k) sum[k] += e[k];
+      ++faces;
+    }
+  }
+  if (faces == 0) return NotFound("no face found in the identity reference media; give a photo or clip of the identity");
+  double norm = 0;
+  for (double v : sum) norm += v * v;
+  norm = std::sqrt(std::max(norm, 1e-12));
+  std::vector<float> out(sum.size());
+  for (size_t k = 0; k < sum.size(); ++k) out[k] = static_cast<float>(sum[k] / norm);
+  return out;
+}
+
 }  // namespace
 
 Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& output, const VideoEvalOptions& o) {
@@ -82,6 +116,15 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
     out_tracker = std::make_unique<FaceTracker>(std::move(t));
   }
   SMILE_ASSIGN_OR_RETURN(auto landmarker, LandmarkDetector::Load());
+  std::unique_ptr<FaceEmbedder> embedder;
+  std::vector<float> id_ref;
+  if (!o.identity_refs.empty()) {
+    auto e = FaceEmbedder::Load();
+    if (!e.ok()) return e.status().WithContext("identity distance (--identity) needs the FaceRes model");
+    embedder = std::make_unique<FaceEmbedder>(std::move(*e));
+    SMILE_ASSIGN_OR_RETURN(id_ref, ReferenceEmbedding(o.identity_refs, o.identity_ref_frames, *embedder));
+  }
+  std::vector<double> d_out_id, d_out_in, d_in_id;
 
   Continuity cin, cout_;
   IdentityTrack id_in, id_out;
@@ -146,6 +189,13 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
       HeadPose p_in = EstimateHeadPose(l_in, image.size());
       if (p_in.ok) yi = p_in.yaw;
       id_in.Add(ComputeDescriptor(image, an.face.landmarks));
+      std::vector<float> e_in;
+      if (embedder) {
+        if (auto e = embedder->Embed(image, l_in); e.ok()) {
+          e_in = *e;
+          d_in_id.push_back(FaceEmbedder::Distance(e_in, id_ref));
+        }
+      }
       if (!out_image.empty()) {
         cv::Mat ogray;
         cv::cvtColor(out_image, ogray, cv::COLOR_BGR2GRAY);
@@ -157,6 +207,12 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
         FaceDescriptor d_out = ComputeDescriptor(out_image, l_out);
         sio = DescriptorSimilarity(id_in.all.back(), d_out);
         id_out.Add(d_out);
+        if (embedder && !e_in.empty()) {
+          if (auto e = embedder->Embed(out_image, l_out); e.ok()) {
+            d_out_id.push_back(FaceEmbedder::Distance(*e, id_ref));
+            d_out_in.push_back(FaceEmbedder::Distance(*e, e_in));
+          }
+        }
       }
       if (o.sheet_rows > 0 && n_target > 0 && static_cast<int>(sheet.size()) < o.sheet_rows &&
           i >= (n_target - 1) * (2 * static_cast<int64_t>(sheet.size()) + 1) / (2 * o.sheet_rows)) {
@@ -209,6 +265,22 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
     r.AddMetric("identity_consecutive_output", "output: identity similarity, consecutive frames", SeriesMean(id_out.consecutive));
     r.AddMetric("identity_mean_output", "output: identity similarity to the clip mean", id_out.ToMean());
     r.AddMetric("identity_input_output", "identity similarity output vs input", SeriesMean(id_in_out));
+  }
+  if (embedder) {
+    r.AddMetric("id_dist_input_identity", "face descriptor distance input -> identity (1 - cos)", SeriesMean(d_in_id), "",
+                true);
+    if (out_src) {
+      int closer = 0;
+      for (size_t k = 0; k < d_out_id.size(); ++k) closer += d_out_id[k] < d_out_in[k];
+      r.AddMetric("id_dist_output_identity", "face descriptor distance output -> identity", SeriesMean(d_out_id), "",
+                  true);
+      r.AddMetric("id_dist_output_input", "face descriptor distance output -> input (driver)", SeriesMean(d_out_in), "",
+                  true);
+      r.AddMetric("id_closer_share", "frames whose output is closer to the identity than to the input",
+                  d_out_id.empty() ? NAN : static_cast<double>(closer) / d_out_id.size(), "", true);
+    }
+    r.notes.push_back("identity distances: FaceRes descriptors (engine/face_embedding.h) (1 - cosine; 0 = same face), reference = mean "
+                      "embedding of the --identity media's faces");
   }
   // Warping errors are tiny on a 0..1 scale: report them x1000.
   for (auto& m : r.metrics)

@@ -8,10 +8,14 @@
 //    INPUT's optical flow (DIS), squared error over non-occluded head pixels;
 //  - landmark error (NME) and head pose error of the output against the driving input;
 //  - identity consistency: LBP face descriptor similarity (engine/face_descriptor.h) between
-//    consecutive frames and to the clip's mean descriptor; output vs input similarity.
+//    consecutive frames and to the clip's mean descriptor; output vs input similarity;
+//  - with reference media of a target identity (a swap's identity): MobileFaceNet embedding
+//    distances (engine/face_embedding.h) output -> identity, output -> driving input, input ->
+//    identity, and the share of frames whose output is closer to the identity than to the input.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "engine/eval_report.h"
@@ -22,6 +26,10 @@ struct VideoEvalOptions {
   int64_t max_frames = -1;  // stop after N frames (-1: all)
   int align_size = 256;
   int sheet_rows = 4;       // example rows (input | output) in the record
+  // Photos or clips of the identity the output should show (swap): their faces' mean
+  // FaceRes descriptor (engine/face_embedding.h) is the reference. Empty: no descriptor metrics.
+  std::vector<std::string> identity_refs;
+  int identity_ref_frames = 16;  // faces taken from each reference clip, evenly spaced
 };
 
 // `output` empty: the input alone.

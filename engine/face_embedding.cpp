@@ -16,7 +16,7 @@ struct FaceEmbedder::Impl {
 };
 
 Result<FaceEmbedder> FaceEmbedder::Load(const FaceEmbedderOptions& o) {
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("mobilefacenet", o.models_dir));
+  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("faceres", o.models_dir));
   SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
   SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
@@ -25,28 +25,33 @@ Result<FaceEmbedder> FaceEmbedder::Load(const FaceEmbedderOptions& o) {
   return e;
 }
 
-cv::Mat FaceEmbedder::AlignedCrop(const cv::Mat& image, const Landmarks& p) {
-  // ArcFace's 112x112 template: image-left eye, image-right eye, nose tip, mouth corners.
-  const std::vector<cv::Point2f> dst = {{38.2946f, 51.6963f}, {73.5318f, 51.5014f}, {56.0252f, 71.7366f},
-                                        {41.5493f, 92.3655f}, {70.7299f, 92.2041f}};
+cv::Mat FaceEmbedder::AlignedCrop(const cv::Mat& image, const Landmarks& p, int size, double zoom) {
+  // ArcFace's 112x112 five-point template (image-left eye, image-right eye, nose tip, mouth
+  // corners), scaled to `size` and shrunk about the centre by `zoom` (< 1: more margin).
+  const std::vector<cv::Point2f> tmpl = {{38.2946f, 51.6963f}, {73.5318f, 51.5014f}, {56.0252f, 71.7366f},
+                                         {41.5493f, 92.3655f}, {70.7299f, 92.2041f}};
+  std::vector<cv::Point2f> dst;
+  for (const auto& t : tmpl)
+    dst.push_back({static_cast<float>(((t.x - 56) * zoom + 56) * size / 112.0),
+                   static_cast<float>(((t.y - 56) * zoom + 56) * size / 112.0)});
   const std::vector<cv::Point2f> src = {RightEyeCenter(p), LeftEyeCenter(p), p[30], p[48], p[54]};
   cv::Mat m = cv::estimateAffinePartial2D(src, dst, cv::noArray(), cv::LMEDS);
   cv::Mat crop;
   if (m.empty()) return crop;
-  cv::warpAffine(ToBgr(image), crop, m, cv::Size(112, 112), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::warpAffine(ToBgr(image), crop, m, cv::Size(size, size), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   return crop;
 }
 
 Result<std::vector<float>> FaceEmbedder::Embed(const cv::Mat& image, const Landmarks& pts) const {
   if (image.empty()) return InvalidArgument("FaceEmbedder: empty image");
   if (pts.size() != 68) return InvalidArgument("FaceEmbedder: needs 68 landmarks, got " + std::to_string(pts.size()));
-  const cv::Mat crop = AlignedCrop(image, pts);
+  const cv::Mat crop = AlignedCrop(image, pts, 224, 0.5);
   if (crop.empty()) return InvalidArgument("FaceEmbedder: degenerate landmarks");
   cv::Mat rgb, f;
   cv::cvtColor(crop, rgb, cv::COLOR_BGR2RGB);
-  rgb.convertTo(f, CV_32FC3, 1.0 / 128, -127.5 / 128);  // MobileFaceNet_TF: (x - 127.5) / 128
-  const torch::Tensor x = torch::from_blob(f.data, {1, 112, 112, 3}, torch::kFloat).clone();
-  SMILE_ASSIGN_OR_RETURN(std::vector<torch::Tensor> out, impl_->graph.Run(x));
+  rgb.convertTo(f, CV_32FC3);  // faceres takes RGB 0..255 (Human: src/face/faceres.ts)
+  const torch::Tensor x = torch::from_blob(f.data, {1, 224, 224, 3}, torch::kFloat).clone();
+  SMILE_ASSIGN_OR_RETURN(std::vector<torch::Tensor> out, impl_->graph.Run({{"input_1", x}}, {"global_pooling/Mean"}));
   const torch::Tensor e = out[0].to(torch::kCPU).reshape({-1}).contiguous();
   std::vector<float> v(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
   double n = 0;

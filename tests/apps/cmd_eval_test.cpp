@@ -121,4 +121,37 @@ TEST(CliEvalMedia, FitVideoAndReport) {
   EXPECT_NE(html.find("d20.mp4 -&gt; swap.mp4"), std::string::npos);
 }
 
+double MetricValue(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"key\": \"" + key + "\",[^}]*\"value\": ([-0-9.eE]+)"))) return -1;
+  return std::stod(m[1]);
+}
+
+// face descriptor distances tell people apart: a clip evaluated against itself as output is at
+// distance ~0 from its input, nearer to its own footage than to another person's photo.
+TEST(CliEvalMedia, IdentityDistancesSeparatePeople) {
+  SKIP_WITHOUT_MEDIA();
+  const std::string model_dir = std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/smile/models";
+  if (!fs::exists(fs::path(model_dir) / "faceres.json") && !std::getenv("SMILE_MODELS_DIR"))
+    GTEST_SKIP() << "FaceRes not fetched (bash scripts/fetch_models.sh)";
+  TempDir t;
+  const std::string other = std::string(SMILE_MEDIA_DIR) + "/faces/lp_s0.jpg";
+  CmdRun a = Smile({"--quiet", "eval", "video", "--input", Clip("d20"), "--output", Clip("d20"), "--identity", other,
+                    "--max-frames", "6", "--json", t / "other.json"});
+  ASSERT_EQ(a.code, 0) << a.out;
+  CmdRun b = Smile({"--quiet", "eval", "video", "--input", Clip("d20"), "--output", Clip("d20"), "--identity",
+                    Clip("d20"), "--max-frames", "6", "--json", t / "self.json"});
+  ASSERT_EQ(b.code, 0) << b.out;
+  const std::string oj = ReadAll(t / "other.json"), sj = ReadAll(t / "self.json");
+  EXPECT_LT(MetricValue(oj, "id_dist_output_input"), 0.02) << oj.substr(0, 3000);
+  EXPECT_EQ(MetricValue(oj, "id_closer_share"), 0.0);
+  const double to_other = MetricValue(oj, "id_dist_output_identity"), to_self = MetricValue(sj, "id_dist_output_identity");
+  EXPECT_GE(to_self, 0.0);
+  EXPECT_LT(to_self + 0.2, to_other) << "self " << to_self << " other " << to_other;
+  CmdRun bad = Smile({"--quiet", "eval", "video", "--input", Clip("d20"), "--identity", t / "missing.jpg"});
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("does not exist"), std::string::npos) << bad.out;
+}
+
 }  // namespace
+
