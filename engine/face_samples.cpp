@@ -16,6 +16,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
     SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(input));
     AnalyzerOptions ao;
     ao.align.size = options.size;
+    ao.tracker.detector_kind = options.detector;
     ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
     SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
     const int64_t total = source->info().frame_count;
@@ -32,6 +33,11 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
       if (!analysis->found) {
         ++local.no_face;
         continue;
+      }
+      if (source->info().kind != capture::SourceKind::kVideoFile && analysis->tracks.faces.size() > 1) {
+        SMILE_LOG(kWarn) << "'" << input << "'" << (total > 1 ? " image " + std::to_string(i) : std::string())
+                         << " shows " << analysis->tracks.faces.size()
+                         << " faces; the largest is taken as the identity (crop the photo to choose another)";
       }
       if (i % std::max(1, options.every) != 0) continue;
       samples.push_back({analysis->aligned.clone(), analysis->smoothed.labels.clone(),

@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/status.h"
+#include "engine/face_tracker.h"
 
 namespace smile::engine {
 
@@ -24,6 +25,7 @@ struct SampleOptions {
   int every = 1;             // keep every k-th frame of a video
   int max_samples = 600;     // stop after this many samples
   bool smooth = true;        // temporal mask smoothing on videos
+  DetectorKind detector = DetectorKind::kAuto;  // face detector of the tracker
 };
 
 struct SampleReport {
