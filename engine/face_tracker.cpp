@@ -111,9 +111,8 @@ Result<FaceTracker> FaceTracker::Create(const TrackerOptions& o) {
       SMILE_LOG(kDebug) << "face detector: dlib HOG (BlazeFace unavailable: " << bf.status().message() << ")";
     }
   }
-  if (o.choice == FaceChoice::kReference || !o.reference.empty()) {
-    if (o.reference.empty())
-      return InvalidArgument("following the face of a reference photo needs the photo (--face PHOTO)");
+  // kReference without a photo here: the caller gives it with SetReference before the first frame.
+  if (!o.reference.empty()) {
     SMILE_RETURN_IF_ERROR(t.SetReference(o.reference).WithContext("--face photo"));
   }
   return t;
