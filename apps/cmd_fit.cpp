@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "apps/command.h"
+#include "apps/face_options.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "engine/face_samples.h"
@@ -28,8 +29,9 @@ namespace fs = std::filesystem;
 // footage (another budget, config or seed) skips detection and parsing.
 fs::path SampleCacheDir(const std::vector<std::string>& inputs, const engine::SampleOptions& o) {
   std::ostringstream key;
-  key << "v1 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth;
-  if (o.parser != engine::kParserGeometric) key << " parser=" << o.parser;  // older caches stay valid
+  key << "v1 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth << ' '
+      << engine::DetectorKindName(o.detector);
+  if (o.parser != engine::kParserGeometric) key << " parser=" << o.parser;
   for (const auto& in : inputs) {
     std::error_code ec;
     auto abs = fs::absolute(in, ec);
@@ -96,6 +98,7 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("recon-fraction", "F", "share of the budget trained with the reconstruction loss alone before the "
            "adversarial and feature-matching losses join (0..1)", "0.7");
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
+  AddDetectorOption(p);
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
   p.Option("parser", "NAME",
            "face parser for the training masks: geometric (68 landmarks + colour), mesh (+ FaceMesh and "
@@ -122,6 +125,8 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(double recon_fraction, p.GetDouble("recon-fraction", 0, 1));
   SMILE_ASSIGN_OR_RETURN(double lr, p.GetDouble("lr", 1e-6, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
+  engine::TrackerOptions tracker_options;
+  SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &tracker_options));
   if (minutes <= 0 && iters <= 0) return InvalidArgument("--minutes and --iters are both 0: give one of them > 0");
   const std::string out = p.Get("output");
   auto out_dir = std::filesystem::absolute(out).parent_path();
@@ -137,6 +142,7 @@ Status RunFit(const std::vector<std::string>& args) {
   so.max_samples = static_cast<int>(max_samples);
   SMILE_ASSIGN_OR_RETURN(so.parser, engine::ResolveParser(p.Get("parser"), /*fall_back=*/false));
   SMILE_LOG(kInfo) << "fit: parser " << so.parser;
+  so.detector = tracker_options.detector_kind;
   std::vector<training::FitSample> samples;
   const fs::path cache = SampleCacheDir(inputs, so);
   if (!p.GetFlag("no-cache") && LoadCachedSamples(cache, &samples)) {

@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/face_options.h"
 #include "apps/reenact_setup.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
@@ -84,6 +85,7 @@ Status RunLive(const std::vector<std::string>& args) {
   p.Option("in-flight", "N", "frames processed at once (latency vs throughput)", "2");
   p.Option("max-frames", "N", "stop after N source frames", "");
   p.Option("pace", "on|off", "play files at their frame rate as a live source would", "on");
+  AddDetectorOption(p);
   p.Epilog("examples:\n  smile live --source 0 --identity alice.smile\n"
            "  smile live --source 'gst:videotestsrc ! video/x-raw,width=640,height=480' --identity a.smile -o t.mp4\n"
            "  smile live --source talk.mp4 --mode reenact --identity alice.smile --sink 'gst:v4l2sink "
@@ -108,6 +110,8 @@ Status RunLive(const std::vector<std::string>& args) {
   if (p.Has("toggle-every") && !p.Get("toggle-every").empty()) {
     SMILE_ASSIGN_OR_RETURN(toggle_s, p.GetDouble("toggle-every", 0.1, 3600));
   }
+  engine::AnalyzerOptions ao;
+  SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &ao.tracker));
   engine::SessionOptions so;
   so.label = "live " + mode;
   so.live = true;
@@ -120,7 +124,6 @@ Status RunLive(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
   SMILE_LOG(kInfo) << "device: " << device.description;
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
-  engine::AnalyzerOptions ao;
   ao.align.size = std::max(256, model->config.image_size);
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   session->set_effect(p.Get("effect") == "on");

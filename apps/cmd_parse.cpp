@@ -12,6 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "apps/command.h"
+#include "apps/face_options.h"
 #include "capture/provenance.h"
 #include "capture/source.h"
 #include "core/log.h"
@@ -46,9 +47,10 @@ Status RunParse(const std::vector<std::string>& args) {
   p.Option("smooth", "on|off", "temporal smoothing of the masks", "on");
   p.Option("size", "N", "aligned crop side in pixels (the parser's input)", "256");
   p.Option("max-frames", "N", "stop after N frames (0 = all)", "0");
-  p.Option("face", "largest|index|reference", "which face to follow when there are several", "largest");
-  p.Option("face-index", "N", "with --face index: the N-th face from the left (0-based)", "0");
-  p.Option("reference", "PHOTO", "with --face reference: follow the face most like the one in PHOTO", "");
+  AddFaceOption(p, "follow");
+  p.Option("face-index", "N", "with --face index: the N-th face from the left (0-based; same as --face N)", "0");
+  p.Option("reference", "PHOTO", "with --face reference: follow the face most like the one in PHOTO (same as --face PHOTO)", "");
+  AddDetectorOption(p);
   p.Option("redetect", "N", "full-frame face detection every N frames", "10");
   p.Flag("no-overlay", "do not write overlay images");
   p.Epilog("example: smile parse ../shared/media/video/d3.mp4 -o out/d3 --size 256 --max-frames 100");
@@ -66,22 +68,18 @@ Status RunParse(const std::vector<std::string>& args) {
   o.align.size = static_cast<int>(size);
   o.smooth = smooth == "on";
   o.tracker.redetect_every = static_cast<int>(redetect);
-  o.tracker.choice_index = static_cast<int>(face_index);
-  const std::string face = p.Get("face");
-  if (face == "largest") o.tracker.choice = FaceChoice::kLargest;
-  else if (face == "index") o.tracker.choice = FaceChoice::kIndex;
-  else if (face == "reference") o.tracker.choice = FaceChoice::kReference;
-  else return InvalidArgument("--face must be largest, index or reference, got '" + face + "'");
-  if (o.tracker.choice == FaceChoice::kReference && p.Get("reference").empty())
-    return InvalidArgument("--face reference needs --reference PHOTO");
+  std::string face = p.Get("face");
+  if (face == "index") face = std::to_string(face_index);
+  if (face == "reference") {
+    if (p.Get("reference").empty()) return InvalidArgument("--face reference needs --reference PHOTO");
+    face = p.Get("reference");
+  }
+  SMILE_RETURN_IF_ERROR(ApplyFaceChoice(face, &o.tracker));
+  SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &o.tracker));
   if (!fs::exists(input)) return NotFound("input '" + input + "' does not exist; check the path");
 
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(o));
-  if (!p.Get("reference").empty()) {
-    const cv::Mat ref = cv::imread(p.Get("reference"));
-    if (ref.empty()) return NotFound("cannot read the reference photo '" + p.Get("reference") + "'");
-    SMILE_RETURN_IF_ERROR(analyzer.tracker().SetReference(ref).WithContext("--reference"));
-  }
+  SMILE_LOG(kInfo) << "face detector: " << DetectorKindName(analyzer.tracker().detector());
 
   const bool is_image = IsImagePath(input);
   // Any source capture reads: video files, streams, images (EXIF honoured), folders, gst pipelines.

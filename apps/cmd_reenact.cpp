@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/face_options.h"
 #include "apps/reenact_setup.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
@@ -65,6 +66,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   p.Option("color", "F", "colour matching strength towards the source photo, 0..1", "0.5");
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
   p.Option("stages", "pipelined|one", "stage threads (pipelined) or one work thread", "pipelined");
+  AddDetectorOption(p);
   p.Epilog("examples:\n  smile reenact --source alice.jpg --identity alice.smile --driver talk.mp4 -o alice_talks.mp4\n"
            "  smile reenact --source alice.smile --driver 0 -o out.mp4        (webcam driver)");
   Status status;
@@ -90,6 +92,8 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(double gain, p.GetDouble("gain", 0, 4));
   SMILE_ASSIGN_OR_RETURN(double color, p.GetDouble("color", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
+  engine::AnalyzerOptions ao;
+  SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &ao.tracker));
 
   engine::SessionOptions so;
   so.label = "reenact";
@@ -101,7 +105,6 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
   SMILE_LOG(kInfo) << "device: " << device.description;
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
-  engine::AnalyzerOptions ao;
   ao.align.size = std::max(256, model->config.image_size);
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, LoadReenactSource(photo, *session));

@@ -9,6 +9,7 @@
 
 #include "apps/command.h"
 #include "apps/contact_sheet.h"
+#include "apps/face_options.h"
 #include "capture/media_job.h"
 #include "engine/session.h"
 #include "capture/sink.h"
@@ -30,7 +31,8 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   p.Option("identity", "MODEL", "identity model made by 'smile fit' (.smile)", "", true);
   p.Option("video", "MEDIA", "input video (or image, folder, stream)", "", true);
   p.Option("output", "FILE", "output video (.mp4) or folder of PNGs", "", true);
-  p.Option("face", "WHICH", "face to swap in multi-face video: largest or an index (0 = left-most)", "largest");
+  AddFaceOption(p, "swap");
+  AddDetectorOption(p);
   p.Option("smooth", "on|off", "temporal mask smoothing", "on");
   p.Option("color", "F", "colour matching strength towards the video's lighting, 0..1", "0.5");
   p.Option("max-frames", "N", "stop after N frames", "");
@@ -57,10 +59,8 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(double color, p.GetDouble("color", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
   // Every option is checked before the model loads (bad arguments fail at once, exit 2).
-  int64_t face_index = -1;
-  if (p.Get("face") != "largest") {
-    SMILE_ASSIGN_OR_RETURN(face_index, p.GetInt("face", 0, 64));
-  }
+  engine::AnalyzerOptions ao;
+  SMILE_RETURN_IF_ERROR(ApplyFaceOptions(p, &ao.tracker));
   engine::SessionOptions so;
   so.label = "swap";
   so.color = color;
@@ -84,6 +84,10 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   SMILE_LOG(kInfo) << "device: " << device.description;
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
 
+  // The session (tracker, and the --face photo's face) before any output exists.
+  ao.align.size = std::max(256, model->config.image_size);
+  ao.smooth = p.Get("smooth") == "on";
+  SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   if (sink_kind == capture::SinkKind::kVideoFile) SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, true));
   SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(in));
   SMILE_LOG(kInfo) << "input:  " << source->info().description;
@@ -103,14 +107,6 @@ Status RunSwapJob(const std::vector<std::string>& args) {
                             : source->info().frame_count;
   ContactSheet sheet(sheet_path.empty() ? 0 : total, 6, 480);
 
-  engine::AnalyzerOptions ao;
-  ao.align.size = std::max(256, model->config.image_size);
-  ao.smooth = p.Get("smooth") == "on";
-  if (face_index >= 0) {
-    ao.tracker.choice = engine::FaceChoice::kIndex;
-    ao.tracker.choice_index = static_cast<int>(face_index);
-  }
-  SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   // Side-by-side panel and contact-sheet row for one frame (compose stage, in order).
   engine::OutputHook record;
   if (compare || !sheet_path.empty()) {

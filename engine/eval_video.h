@@ -9,7 +9,7 @@
 //  - landmark error (NME) and head pose error of the output against the driving input;
 //  - identity consistency: LBP face descriptor similarity (engine/face_descriptor.h) between
 //    consecutive frames and to the clip's mean descriptor; output vs input similarity;
-//  - with reference media of a target identity (a swap's identity): MobileFaceNet embedding
+//  - with reference media of a target identity (a swap's identity): FaceRes descriptor
 //    distances (engine/face_embedding.h) output -> identity, output -> driving input, input ->
 //    identity, and the share of frames whose output is closer to the identity than to the input.
 #pragma once

@@ -17,6 +17,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
     AnalyzerOptions ao;
     ao.align.size = options.size;
     ao.parser = options.parser;
+    ao.tracker.detector_kind = options.detector;
     ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
     SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
     const int64_t total = source->info().frame_count;
@@ -33,6 +34,11 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
       if (!analysis->found) {
         ++local.no_face;
         continue;
+      }
+      if (source->info().kind != capture::SourceKind::kVideoFile && analysis->tracks.faces.size() > 1) {
+        SMILE_LOG(kWarn) << "'" << input << "'" << (total > 1 ? " image " + std::to_string(i) : std::string())
+                         << " shows " << analysis->tracks.faces.size()
+                         << " faces; the largest is taken as the identity (crop the photo to choose another)";
       }
       if (i % std::max(1, options.every) != 0) continue;
       samples.push_back({analysis->aligned.clone(), analysis->smoothed.labels.clone(),

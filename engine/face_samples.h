@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/status.h"
+#include "engine/face_tracker.h"
 
 namespace smile::engine {
 
@@ -25,6 +26,7 @@ struct SampleOptions {
   int max_samples = 600;     // stop after this many samples
   bool smooth = true;        // temporal mask smoothing on videos
   std::string parser = "geometric";  // engine/parser_choice.h
+  DetectorKind detector = DetectorKind::kAuto;  // face detector of the tracker
 };
 
 struct SampleReport {
