@@ -9,6 +9,7 @@
 
 #include "apps/command.h"
 #include "apps/contact_sheet.h"
+#include "apps/edit_setup.h"
 #include "capture/media_job.h"
 #include "engine/session.h"
 #include "capture/sink.h"
@@ -44,10 +45,12 @@ Status RunSwapJob(const std::vector<std::string>& args) {
            "synthesis and paste-back in one thread (the older layout, for comparisons)",
            "pipelined");
   p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
+  AddEditOptions(p);
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
            "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
+  SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));
   const std::string identity = p.Get("identity"), in = p.Get("video"), out = p.Get("output");
   const std::string ext = std::filesystem::path(identity).extension().string();
   if (ext == ".jpg" || ext == ".jpeg" || ext == ".png")
@@ -89,7 +92,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   SMILE_LOG(kInfo) << "input:  " << source->info().description;
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
   kopts.crf = static_cast<int>(crf);
-  kopts.provenance.note = "swap";
+  kopts.provenance.note = edit.enabled ? "swap " + edit.spec.ToString() : "swap";
   kopts.watermark = p.GetFlag("watermark") ? capture::WatermarkMode::kOn : capture::WatermarkMode::kOff;
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
   std::unique_ptr<capture::FrameSink> compare;
@@ -111,6 +114,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
     ao.tracker.choice_index = static_cast<int>(face_index);
   }
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
+  SMILE_RETURN_IF_ERROR(AttachEditor(edit, *session));
   // Side-by-side panel and contact-sheet row for one frame (compose stage, in order).
   engine::OutputHook record;
   if (compare || !sheet_path.empty()) {
