@@ -78,7 +78,8 @@ TEST(CliEdit, HelpAndBadArguments) {
   EXPECT_NE(swap_manip.out.find("add --set"), std::string::npos) << swap_manip.out;
   CmdRun swap_bad = Smile({"swap", "--identity", "x.smile", "--video", "v.mp4", "-o", "o.mp4", "--set", "+horns"});
   EXPECT_EQ(swap_bad.code, 2) << swap_bad.out;
-  CmdRun reenact_bad = Smile({"reenact", "--source", "x.smile", "--driver", "v.mp4", "-o", "o.mp4", "--set", "hat"});
+  CmdRun reenact_bad =
+      Smile({"reenact", "--source", "x.smile", "--driver", "v.mp4", "-o", "o.mp4", "--set", "glasses"});
   EXPECT_EQ(reenact_bad.code, 2) << reenact_bad.out;
   EXPECT_NE(reenact_bad.out.find("needs a sign"), std::string::npos) << reenact_bad.out;
   CmdRun live_bad = Smile({"live", "--source", "0", "--identity", "x.smile", "-o", "o.mp4", "--set", "+moustache"});
