@@ -11,6 +11,7 @@
 
 #include "apps/command.h"
 #include "apps/face_options.h"
+#include "apps/edit_setup.h"
 #include "apps/reenact_setup.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
@@ -86,12 +87,14 @@ Status RunLive(const std::vector<std::string>& args) {
   p.Option("max-frames", "N", "stop after N source frames", "");
   p.Option("pace", "on|off", "play files at their frame rate as a live source would", "on");
   AddDetectorOption(p);
+  AddEditOptions(p);
   p.Epilog("examples:\n  smile live --source 0 --identity alice.smile\n"
            "  smile live --source 'gst:videotestsrc ! video/x-raw,width=640,height=480' --identity a.smile -o t.mp4\n"
            "  smile live --source talk.mp4 --mode reenact --identity alice.smile --sink 'gst:v4l2sink "
            "device=/dev/video10'");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
+  SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));
   const std::string mode = p.Get("mode"), identity = p.Get("identity");
   if (mode != "swap" && mode != "reenact") return InvalidArgument("--mode takes swap or reenact");
   for (const char* f : {"effect", "overlay", "pace"})
@@ -140,6 +143,7 @@ Status RunLive(const std::vector<std::string>& args) {
     analyse = [s = session.get()](engine::SessionItem& item) { return s->AnalyseSwap(item); };
   }
 
+  SMILE_RETURN_IF_ERROR(AttachEditor(edit, *session));
   std::unique_ptr<capture::FrameSink> sink;
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
   kopts.audio_from.clear();  // live: no audio track to copy

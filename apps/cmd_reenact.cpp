@@ -9,6 +9,7 @@
 
 #include "apps/command.h"
 #include "apps/face_options.h"
+#include "apps/edit_setup.h"
 #include "apps/reenact_setup.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
@@ -67,10 +68,12 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
   p.Option("stages", "pipelined|one", "stage threads (pipelined) or one work thread", "pipelined");
   AddDetectorOption(p);
+  AddEditOptions(p);
   p.Epilog("examples:\n  smile reenact --source alice.jpg --identity alice.smile --driver talk.mp4 -o alice_talks.mp4\n"
            "  smile reenact --source alice.smile --driver 0 -o out.mp4        (webcam driver)");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
+  SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));
   const std::string source_arg = p.Get("source"), driver = p.Get("driver"), out = p.Get("output");
   std::string identity = p.Get("identity"), photo;
   if (!std::filesystem::exists(source_arg)) return NotFound("source '" + source_arg + "' does not exist");
@@ -108,6 +111,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   ao.align.size = std::max(256, model->config.image_size);
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, LoadReenactSource(photo, *session));
+  SMILE_RETURN_IF_ERROR(AttachEditor(edit, *session));
   engine::ReenactOptions ro;
   ro.pose = p.Get("pose") == "on";
   ro.expression_gain = gain;
@@ -119,6 +123,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_LOG(kInfo) << "driver: " << source->info().description;
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
   kopts.crf = static_cast<int>(crf);
+  if (edit.enabled) kopts.provenance.note = "reenact " + edit.spec.ToString();
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
   engine::SessionReport r = session->Run(*source, *sink, engine::ReenactAnalysis(*session, reenactor));
   if (r.status.ok() || r.status.code() == StatusCode::kCancelled) std::fprintf(stderr, "%s", r.Summary().c_str());

@@ -10,6 +10,7 @@
 #include "apps/command.h"
 #include "apps/contact_sheet.h"
 #include "apps/face_options.h"
+#include "apps/edit_setup.h"
 #include "capture/media_job.h"
 #include "engine/session.h"
 #include "capture/sink.h"
@@ -46,10 +47,12 @@ Status RunSwapJob(const std::vector<std::string>& args) {
            "synthesis and paste-back in one thread (the older layout, for comparisons)",
            "pipelined");
   p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
+  AddEditOptions(p);
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
            "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
+  SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));
   const std::string identity = p.Get("identity"), in = p.Get("video"), out = p.Get("output");
   const std::string ext = std::filesystem::path(identity).extension().string();
   if (ext == ".jpg" || ext == ".jpeg" || ext == ".png")
@@ -88,12 +91,13 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   ao.align.size = std::max(256, model->config.image_size);
   ao.smooth = p.Get("smooth") == "on";
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
+  SMILE_RETURN_IF_ERROR(AttachEditor(edit, *session));
   if (sink_kind == capture::SinkKind::kVideoFile) SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, true));
   SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(in));
   SMILE_LOG(kInfo) << "input:  " << source->info().description;
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
   kopts.crf = static_cast<int>(crf);
-  kopts.provenance.note = "swap";
+  kopts.provenance.note = edit.enabled ? "swap " + edit.spec.ToString() : "swap";
   kopts.watermark = p.GetFlag("watermark") ? capture::WatermarkMode::kOn : capture::WatermarkMode::kOff;
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
   std::unique_ptr<capture::FrameSink> compare;

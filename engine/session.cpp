@@ -174,6 +174,16 @@ Status Session::AnalyseSwap(SessionItem& item) {
   return Status::Ok();
 }
 
+Status Session::EditMask(SessionItem& item) {
+  if (!editor_ || !item.render || item.labels.empty()) return Status::Ok();
+  SMILE_ASSIGN_OR_RETURN(cv::Mat edited, editor_->Edit(item.labels));
+  // Paste where the head is before OR after the edit (a removed hat is painted over too).
+  cv::Mat before = item.region.size() == edited.size() ? item.region : HeadRegion(item.labels);
+  item.region = before | HeadRegion(edited);
+  item.labels = edited;
+  return Status::Ok();
+}
+
 Status Session::Synthesise(SessionItem& item) {
   if (!item.render) return Status::Ok();
   SMILE_ASSIGN_OR_RETURN(item.rendered, renderer_->Render(item.labels));
@@ -223,9 +233,11 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
   Pipeline p;
   running_ = &p;
   auto decoded = p.MakeQueue<SessionItem>("decoded", live ? 1 : cap, live ? QueuePolicy::kDropOldest : policy);
-  std::shared_ptr<BoundedQueue<SessionItem>> analysed, rendered;
+  std::shared_ptr<BoundedQueue<SessionItem>> analysed, edited, rendered;
+  const bool edit = editor_ != nullptr;
   if (!options_.fused) {
     analysed = p.MakeQueue<SessionItem>("analysed", cap, policy);
+    if (edit) edited = p.MakeQueue<SessionItem>("edited", cap, policy);
     rendered = p.MakeQueue<SessionItem>("rendered", cap, policy);
   }
   auto composed = p.MakeQueue<SessionItem>("composed", cap, policy);
@@ -283,6 +295,12 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
     count_pass(item);
     return Status::Ok();
   };
+  auto do_edit = [&](SessionItem& item) -> Status {
+    const int64_t t0 = SteadyMicros();
+    SMILE_RETURN_IF_ERROR(Guard("edit", [&] { return EditMask(item); }));
+    item.ms_edit = MsSince(t0);
+    return Status::Ok();
+  };
   auto do_synth = [&](SessionItem& item) -> Status {
     const int64_t t0 = SteadyMicros();
     SMILE_RETURN_IF_ERROR(Guard("synthesise", [&] { return Synthesise(item); }));
@@ -320,12 +338,18 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
   if (options_.fused) {
     p.AddStage("work", stage(decoded, composed, [&](SessionItem& item) -> Status {
       SMILE_RETURN_IF_ERROR(do_analyse(item));
+      if (edit) SMILE_RETURN_IF_ERROR(do_edit(item));
       SMILE_RETURN_IF_ERROR(do_synth(item));
       return do_compose(item);
     }, true));
   } else {
     p.AddStage("analyse", stage(decoded, analysed, do_analyse, true));
-    p.AddStage("synthesise", stage(analysed, rendered, do_synth, false));
+    if (edit) {
+      p.AddStage("edit", stage(analysed, edited, do_edit, false));
+      p.AddStage("synthesise", stage(edited, rendered, do_synth, false));
+    } else {
+      p.AddStage("synthesise", stage(analysed, rendered, do_synth, false));
+    }
     p.AddStage("compose", stage(rendered, composed, do_compose, false));
   }
 

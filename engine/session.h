@@ -3,10 +3,13 @@
 // mask smoothing) and the HeadRenderer, and runs a multi-stage pipeline on its own
 // threads connected by bounded queues:
 //
-//   decode --q--> analyse --q--> synthesise --q--> compose --q--> encode
-//   (source)   (detect/track/    (network,        (colour match,  (sink)
-//               align/parse/      fast fixed-      paste back,
-//               smooth)           style path)      hooks)
+//   decode --q--> analyse --q--> [edit --q-->] synthesise --q--> compose --q--> encode
+//   (source)   (detect/track/   (optional:      (network,        (colour match,  (sink)
+//               align/parse/     MaskEditor,     fast fixed-      paste back,
+//               smooth)          mask -> mask)   style path)      hooks)
+//
+// The edit stage exists only when a MaskEditor is set (SetMaskEditor): the manipulation
+// stage changes each aligned mask (e.g. +eyeglasses) with a style fixed for the job.
 //
 // Files: blocking queues, nothing is dropped (frames out == frames in).
 // Live:  the decode queue keeps only the newest frame (drop-oldest, capacity 1) and at
@@ -33,6 +36,7 @@
 #include "engine/alignment.h"
 #include "engine/face_analyzer.h"
 #include "engine/head_renderer.h"
+#include "engine/mask_editor.h"
 #include "models/identity_model.h"
 
 namespace smile::engine {
@@ -50,7 +54,7 @@ struct SessionItem {
   cv::Mat rendered;          // synthesis output (aligned BGR, labels' size)
   cv::Mat output;            // the composed frame (what is encoded)
   cv::Mat frame_labels;      // optional: labels in canvas pixels (for side-by-side hooks)
-  double ms_analyse = 0, ms_synth = 0, ms_compose = 0;
+  double ms_analyse = 0, ms_edit = 0, ms_synth = 0, ms_compose = 0;
 };
 
 // Fills `item` from item.input (render = false: pass through).
@@ -103,12 +107,20 @@ class Session {
 
   // The stages' work on one item (public for one-frame-at-a-time benchmarks and tests).
   Status AnalyseSwap(SessionItem& item);
+  // The edit stage: item.labels -> the MaskEditor's edit (nothing without an editor or
+  // when the item is not rendered); the paste region becomes the head before or after
+  // the edit.
+  Status EditMask(SessionItem& item);
   Status Synthesise(SessionItem& item);
   Status Compose(SessionItem& item);
 
   // Live toggle: with the effect off, frames pass through (counted).
   void set_effect(bool on) { effect_ = on; }
   bool effect() const { return effect_; }
+  // Attribute editing (before Run): every rendered item's mask goes through `editor`
+  // in its own stage between analyse and synthesise. nullptr: no edit stage.
+  void SetMaskEditor(std::shared_ptr<MaskEditor> editor) { editor_ = std::move(editor); }
+  MaskEditor* mask_editor() { return editor_.get(); }
   // Ends a running Run() as a stop request would (live: the key 'q').
   void RequestStop();
 
@@ -124,6 +136,7 @@ class Session {
   SessionOptions options_;
   FaceAnalyzer analyzer_;
   std::unique_ptr<HeadRenderer> renderer_;
+  std::shared_ptr<MaskEditor> editor_;
   std::atomic<bool> effect_{true};
   std::atomic<Pipeline*> running_{nullptr};
 };

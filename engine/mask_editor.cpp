@@ -1,0 +1,412 @@
+#include "engine/mask_editor.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <sstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include "engine/labels.h"
+#include "models/checkpoint.h"
+#include "models/manip.h"
+#include "models/synthesis.h"
+
+namespace smile::engine {
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// "+name"/"-name" names -> (attribute, choice for '+').
+struct SignedName {
+  const char* name;
+  int attribute;
+  int plus_choice;
+};
+constexpr SignedName kSignedNames[] = {
+    {"eyeglasses", 1, 1}, {"glasses", 1, 1}, {"hat", 5, 1},    {"bangs", 3, 1},
+    {"earrings", 4, 1},   {"earring", 4, 1}, {"hair", 2, 1},   {"female", 0, 1},
+    {"male", 0, 0},
+};
+
+struct Box {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+  void Add(int x, int y) {
+    x0 = std::min(x0, x); y0 = std::min(y0, y);
+    x1 = std::max(x1, x); y1 = std::max(y1, y);
+  }
+  bool empty() const { return x1 < 0; }
+};
+
+double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
+  r0 = std::max(0, r0); r1 = std::min(labels.rows, r1);
+  c0 = std::max(0, c0); c1 = std::min(labels.cols - 1, c1);
+  int64_t hair = 0, all = 0;
+  for (int y = r0; y < r1; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = c0; x <= c1; ++x) {
+      ++all;
+      hair += p[x] == kHair;
+    }
+  }
+  return all ? static_cast<double>(hair) / all : 0.0;
+}
+
+void Histogram(const cv::Mat& labels, int64_t h[256]) {
+  std::fill(h, h + 256, 0);
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) ++h[p[x]];
+  }
+}
+
+int64_t FaceArea(const int64_t h[256]) {
+  int64_t face = 0;
+  for (int c = kSkin; c <= kLLip; ++c) face += h[c];
+  return face;
+}
+
+// The class of each attribute whose presence is drawn in the mask (-1: none).
+int AttributeClass(int attribute) {
+  switch (attribute) {
+    case 1: return kEyeG;
+    case 4: return kEarR;
+    case 5: return kHat;
+    default: return -1;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- edit spec
+int EditSpec::Choice(int attribute) const {
+  for (const auto& e : edits)
+    if (e.attribute == attribute) return e.choice;
+  return -1;
+}
+
+std::string EditSpec::ToString() const {
+  std::string s;
+  for (const auto& e : edits) {
+    if (!s.empty()) s += ",";
+    if (e.attribute == 0) s += e.choice ? "+female" : "+male";
+    else s += std::string(e.choice ? "+" : "-") + Lower(std::string(models::kAttributeNames[e.attribute]));
+  }
+  return s;
+}
+
+std::string ValidEditNames() { return "+/-eyeglasses, +/-hat, +/-bangs, +/-earrings, +/-hair, +female, +male"; }
+
+Result<EditSpec> ParseEditSpec(const std::string& text) {
+  const std::string help = "valid: " + ValidEditNames() + " (comma-separated, e.g. --set +eyeglasses,-hat)";
+  EditSpec spec;
+  if (Trim(text).empty()) return InvalidArgument("--set is empty; " + help);
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = Trim(item);
+    if (item.empty()) return InvalidArgument("--set '" + text + "' has an empty item; " + help);
+    AttributeEdit e;
+    bool found = false;
+    if (item[0] == '+' || item[0] == '-') {
+      const std::string name = Lower(Trim(item.substr(1)));
+      for (const auto& n : kSignedNames) {
+        if (name != n.name) continue;
+        e.attribute = n.attribute;
+        e.choice = item[0] == '+' ? n.plus_choice : 1 - n.plus_choice;
+        found = true;
+        break;
+      }
+    } else if (auto d = models::FindDomain(item)) {
+      e.attribute = models::AttributeOfDomain(*d);
+      e.choice = models::ChoiceOfDomain(*d);
+      found = true;
+    } else {
+      const std::string name = Lower(item);
+      for (const auto& n : kSignedNames)
+        if (name == n.name)
+          return InvalidArgument("--set item '" + item + "' needs a sign: +" + item + " to add, -" + item +
+                                 " to remove; " + help);
+    }
+    if (!found) return InvalidArgument("unknown attribute '" + item + "' in --set; " + help);
+    if (spec.Choice(e.attribute) >= 0)
+      return InvalidArgument("--set changes " + std::string(models::kAttributeNames[e.attribute]) +
+                             " twice ('" + text + "'); give each attribute once");
+    spec.edits.push_back(e);
+  }
+  return spec;
+}
+
+// ---------------------------------------------------------------- mask domains
+std::array<int, models::kNumAttributes> MaskDomains(const cv::Mat& labels) {
+  std::array<int, models::kNumAttributes> d;
+  d.fill(-1);
+  if (labels.empty() || labels.type() != CV_8UC1) return d;
+  int64_t h[256];
+  Histogram(labels, h);
+  Box brows, eyes;
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      if (p[x] == kLBrow || p[x] == kRBrow) brows.Add(x, y);
+      if (p[x] == kLEye || p[x] == kREye) eyes.Add(x, y);
+    }
+  }
+  const int64_t face = FaceArea(h);
+  if (face < 0.005 * labels.total()) return d;
+  const double f = static_cast<double>(face);
+  d[1] = h[kEyeG] >= 0.02 * f;
+  const bool hat = h[kHat] >= 0.05 * f;
+  d[5] = hat;
+  d[4] = h[kEarR] >= 0.001 * f;
+  if (h[kHair] >= 0.15 * f) d[2] = 1;
+  else if (!hat) d[2] = 0;
+  if (!brows.empty() && brows.x1 - brows.x0 > 4) {
+    const int band = std::max(2, (brows.x1 - brows.x0) / 6);
+    d[3] = HairFraction(labels, brows.y0 - band, brows.y0, brows.x0, brows.x1) >= 0.3;
+  } else if (!eyes.empty() && eyes.x1 - eyes.x0 > 4) {
+    const int span = eyes.x1 - eyes.x0;
+    d[3] = HairFraction(labels, eyes.y0 - span / 3, eyes.y0 - span / 12, eyes.x0, eyes.x1) >= 0.3;
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------- editor
+struct MaskEditor::Impl {
+  models::ModelConfig config;
+  MaskEditorOptions options;
+  std::string source_desc;
+  models::ManipGenerator g{nullptr};
+  models::ManipMapping f{nullptr};
+  models::ManipStyleEncoder e{nullptr};
+  torch::Tensor style;  // (1,144)
+  std::array<int, models::kNumAttributes> src{}, trg{};
+  MaskEditStats stats;
+
+  void Build(const models::ModelConfig& c) {
+    config = c;
+    g = models::ManipGenerator(c);
+    f = models::ManipMapping(c);
+    e = models::ManipStyleEncoder(c);
+  }
+  void Eval() {
+    g->eval();
+    f->eval();
+    e->eval();
+  }
+  // Aligned CV_8U labels -> (1,C,S,S) one-hot at the network's size; `small` gets the resized labels.
+  torch::Tensor OneHot(const cv::Mat& labels, cv::Mat* small) const {
+    const int s = config.manip_size;
+    cv::Mat m;
+    if (labels.rows == s && labels.cols == s) m = labels.clone();
+    else cv::resize(labels, m, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
+    m.setTo(0, m >= config.num_classes);
+    if (small) *small = m;
+    auto t = torch::from_blob(m.data, {1, s, s}, torch::kUInt8).to(torch::kLong);
+    return models::OneHotMask(t, config.num_classes);
+  }
+};
+
+MaskEditor::MaskEditor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MaskEditor::~MaskEditor() = default;
+
+namespace {
+Status CheckInputs(const models::ModelConfig& c, const MaskEditorOptions& o) {
+  if (o.spec.empty()) return InvalidArgument("no edit given; --set takes e.g. +eyeglasses,-hat (" + ValidEditNames() + ")");
+  if (c.num_classes != kNumLabels)
+    return InvalidArgument("the manipulation model has " + std::to_string(c.num_classes) + " classes, smile uses " +
+                           std::to_string(kNumLabels) + "; retrain it with smile train manip");
+  if (!o.reference_labels.empty() && o.reference_labels.type() != CV_8UC1)
+    return InvalidArgument("reference mask must be CV_8U labels");
+  return Status::Ok();
+}
+
+struct NetGroup : torch::nn::Module {
+  NetGroup(models::ManipGenerator& g, models::ManipMapping& f, models::ManipStyleEncoder& e) {
+    register_module("generator", g.ptr());
+    register_module("mapping", f.ptr());
+    register_module("encoder", e.ptr());
+  }
+};
+}  // namespace
+
+Result<std::unique_ptr<MaskEditor>> MaskEditor::Load(const std::string& path, const MaskEditorOptions& options) {
+  auto ckpt = models::LoadCheckpoint(path, models::kKindManip);
+  if (!ckpt.ok())
+    return ckpt.status().WithContext("manipulation model '" + path + "' (train one with: smile train manip)");
+  const models::ModelConfig& c = ckpt->header().config;
+  SMILE_RETURN_IF_ERROR(CheckInputs(c, options));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  try {
+    impl->Build(c);
+  } catch (const std::exception& ex) {
+    return InvalidArgument("manipulation model '" + path + "' has a configuration smile cannot build (" + ex.what() +
+                           ")");
+  }
+  NetGroup group(impl->g, impl->f, impl->e);
+  Status s = ckpt->LoadInto(group);
+  if (!s.ok()) return s.WithContext("manipulation model '" + path + "'");
+  impl->Eval();
+  auto it = ckpt->header().metadata.find("iteration");
+  impl->source_desc = path + (it != ckpt->header().metadata.end() ? " (iteration " + it->second + ")" : "");
+  return std::unique_ptr<MaskEditor>(new MaskEditor(std::move(impl)));
+}
+
+Result<std::unique_ptr<MaskEditor>> MaskEditor::CreateRandom(const models::ModelConfig& config, uint64_t weight_seed,
+                                                             const MaskEditorOptions& options) {
+  SMILE_RETURN_IF_ERROR(CheckInputs(config, options));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  torch::manual_seed(weight_seed);
+  impl->Build(config);
+  impl->Eval();
+  impl->source_desc = "random weights (seed " + std::to_string(weight_seed) + ")";
+  return std::unique_ptr<MaskEditor>(new MaskEditor(std::move(impl)));
+}
+
+Status MaskEditor::FixStyle(const cv::Mat& labels) {
+  if (labels.empty() || labels.type() != CV_8UC1) return InvalidArgument("MaskEditor: labels must be CV_8U");
+  Impl& m = *impl_;
+  torch::NoGradGuard ng;
+  const auto dom = MaskDomains(labels);
+  for (int a = 0; a < models::kNumAttributes; ++a) {
+    // Unknown: gender -> Male head; hair under a hat -> Much_Hair; anything else -> absent.
+    m.src[a] = dom[a] >= 0 ? dom[a] : (a == 2 ? 1 : 0);
+    const int want = m.options.spec.Choice(a);
+    m.trg[a] = want >= 0 ? want : m.src[a];
+  }
+  std::vector<torch::Tensor> own = m.e->forward(m.OneHot(labels, nullptr));
+  std::vector<torch::Tensor> target;
+  if (!m.options.reference_labels.empty()) {
+    target = m.e->forward(m.OneHot(m.options.reference_labels, nullptr));
+  } else {
+    auto gen = at::detail::createCPUGenerator(m.options.seed);
+    auto z = torch::randn({1, m.config.manip_latent_dim}, gen);
+    target = m.f->forward(z);
+  }
+  std::vector<torch::Tensor> slices;
+  for (int a = 0; a < models::kNumAttributes; ++a) {
+    const bool edited = m.options.spec.Choice(a) >= 0;
+    slices.push_back(edited ? target[models::DomainIndex(a, m.trg[a])] : own[models::DomainIndex(a, m.src[a])]);
+  }
+  m.style = torch::cat(slices, 1).contiguous();
+  return Status::Ok();
+}
+
+Result<cv::Mat> MaskEditor::Edit(const cv::Mat& labels) {
+  if (labels.empty() || labels.type() != CV_8UC1 || labels.rows != labels.cols)
+    return InvalidArgument("MaskEditor::Edit needs a square CV_8U label map");
+  Impl& m = *impl_;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!m.style.defined()) SMILE_RETURN_IF_ERROR(FixStyle(labels));
+  torch::NoGradGuard ng;
+  cv::Mat small;
+  auto x = m.OneHot(labels, &small);
+  auto logits = m.g->forward(x, m.style);  // (1,C,S,S)
+  const int n = labels.rows, s = m.config.manip_size;
+  auto up = logits;
+  if (n != s)
+    up = torch::nn::functional::interpolate(
+        logits, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{n, n})
+                    .mode(torch::kBilinear).align_corners(false));
+  auto up_arg = up.argmax(1).squeeze(0).to(torch::kUInt8).contiguous();
+  cv::Mat full(n, n, CV_8UC1, up_arg.data_ptr<uint8_t>());
+  cv::Mat out;
+  if (!m.options.composite) {
+    out = full.clone();
+  } else {
+    auto small_arg = logits.argmax(1).squeeze(0).to(torch::kUInt8).contiguous();
+    cv::Mat net_small(s, s, CV_8UC1, small_arg.data_ptr<uint8_t>());
+    cv::Mat changed = net_small != small;
+    cv::dilate(changed, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+    cv::Mat changed_full;
+    cv::resize(changed, changed_full, cv::Size(n, n), 0, 0, cv::INTER_NEAREST);
+    out = labels.clone();
+    full.copyTo(out, changed_full);
+  }
+  m.stats.changed_fraction_sum += static_cast<double>(cv::countNonZero(out != labels)) / out.total();
+  ++m.stats.frames;
+  m.stats.ms_total += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+bool MaskEditor::style_fixed() const { return impl_->style.defined(); }
+
+std::vector<float> MaskEditor::style() const {
+  if (!impl_->style.defined()) return {};
+  auto s = impl_->style.to(torch::kFloat).contiguous();
+  return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+}
+
+std::array<int, models::kNumAttributes> MaskEditor::source_choices() const { return impl_->src; }
+std::array<int, models::kNumAttributes> MaskEditor::target_choices() const { return impl_->trg; }
+const models::ModelConfig& MaskEditor::config() const { return impl_->config; }
+const MaskEditorOptions& MaskEditor::options() const { return impl_->options; }
+const MaskEditStats& MaskEditor::stats() const { return impl_->stats; }
+
+std::string MaskEditor::Describe() const {
+  std::ostringstream os;
+  os << "manipulation " << impl_->config.manip_size << " px (" << impl_->config.preset << ") from "
+     << impl_->source_desc << ", edit " << impl_->options.spec.ToString() << ", style: "
+     << (impl_->options.reference_labels.empty() ? "seed " + std::to_string(impl_->options.seed) : "reference mask")
+     << (impl_->options.composite ? "" : ", whole mask replaced");
+  return os.str();
+}
+
+// ---------------------------------------------------------------- checks
+EditCheck CheckEdit(const cv::Mat& before, const cv::Mat& after, const EditSpec& spec) {
+  EditCheck r;
+  if (before.empty() || after.size() != before.size() || before.type() != CV_8UC1 || after.type() != CV_8UC1)
+    return r;
+  int64_t hb[256], ha[256];
+  Histogram(before, hb);
+  Histogram(after, ha);
+  const double face = std::max<int64_t>(1, FaceArea(hb));
+  const auto dom_after = MaskDomains(after);
+  bool ok = true;
+  cv::Mat excluded = cv::Mat::zeros(before.size(), CV_8UC1);
+  for (const auto& e : spec.edits) {
+    if (e.attribute < 0 || e.attribute >= models::kNumAttributes) continue;
+    const int cls = AttributeClass(e.attribute);
+    if (cls >= 0) {
+      excluded |= (before == cls) | (after == cls);
+      const double frac = ha[cls] / face;
+      switch (e.attribute) {
+        case 1: ok &= e.choice ? (frac >= 0.02 && frac <= 0.40) : frac < 0.005; break;
+        case 5: ok &= e.choice ? (frac >= 0.05 && frac <= 1.50) : frac < 0.01; break;
+        case 4: ok &= e.choice ? frac >= 0.001 : frac < 0.0005; break;
+        default: break;
+      }
+    } else if (e.attribute != 0) {
+      ok &= dom_after[e.attribute] == e.choice;
+      if (e.attribute == 2 || e.attribute == 3) excluded |= (before == kHair) | (after == kHair);
+    }
+  }
+  r.asked_ok = ok;
+  // Mean IoU of the remaining classes on the pixels no edited class touches.
+  cv::Mat keep = excluded == 0;
+  double sum = 0;
+  int n = 0;
+  for (int c = 0; c < kNumLabels; ++c) {
+    cv::Mat b = (before == c) & keep, a = (after == c) & keep;
+    const int uni = cv::countNonZero(b | a);
+    if (uni == 0) continue;
+    sum += static_cast<double>(cv::countNonZero(b & a)) / uni;
+    ++n;
+  }
+  r.other_iou = n ? sum / n : 1.0;
+  return r;
+}
+
+}  // namespace smile::engine
