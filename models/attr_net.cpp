@@ -35,7 +35,7 @@ Result<AttrNetSpec> AttrSpecFromConfig(const ModelConfig& c) {
   AttrNetSpec s;
   if (c.preset == "tiny") {
     s.width = 0.25;
-    s.size = 32;
+    s.size = 64;  // at 32 px the last stages are 1x1: BatchNorm over N values only
   } else if (c.preset == "small") {
     s.width = 0.5;
     s.size = 128;

@@ -36,7 +36,7 @@ struct AttrNetSpec {
 };
 
 // Reads / writes the spec in config.extra. Missing keys: the preset's default
-// (tiny: width 0.25, 32 px; small: 0.5, 128 px; paper128 / paper: 1.0, 128 / 224 px; mask input).
+// (tiny: width 0.25, 64 px; small: 0.5, 128 px; paper128 / paper: 1.0, 128 / 224 px; mask input).
 Result<AttrNetSpec> AttrSpecFromConfig(const ModelConfig& config);
 void StoreAttrSpec(const AttrNetSpec& spec, ModelConfig* config);
 

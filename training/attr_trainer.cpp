@@ -47,6 +47,15 @@ std::map<std::string, double> AttrTrainer::Step(const torch::Tensor& images, con
           {"known", count / static_cast<double>(t.numel())}};
 }
 
+void AttrTrainer::RefreshBatchNorm(const torch::Tensor& images, const torch::Tensor& labels, int passes) {
+  torch::NoGradGuard ng;
+  const bool was = net_->is_training();
+  net_->train();
+  auto x = Input(images, labels);
+  for (int i = 0; i < passes; ++i) net_->forward(x);
+  net_->train(was);
+}
+
 torch::Tensor AttrTrainer::Predict(const torch::Tensor& images, const torch::Tensor& labels) {
   return net_->Probabilities(Input(images, labels));
 }

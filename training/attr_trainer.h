@@ -41,6 +41,10 @@ class AttrTrainer {
                                      const torch::Tensor& targets);
   // The network's input for a batch (image, or one-hot of the labels).
   torch::Tensor Input(const torch::Tensor& images, const torch::Tensor& labels) const;
+  // Recomputes the BatchNorm running statistics for the current weights from `passes`
+  // train-mode forward passes over this batch without gradients ("precise BN"): after a
+  // short run at a high learning rate the running averages lag behind the weights.
+  void RefreshBatchNorm(const torch::Tensor& images, const torch::Tensor& labels, int passes = 30);
   // Eval-mode probabilities (N,6).
   torch::Tensor Predict(const torch::Tensor& images, const torch::Tensor& labels);
   int64_t iteration() const { return iteration_; }

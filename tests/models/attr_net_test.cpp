@@ -15,13 +15,13 @@ TEST(AttrNet, LogitsPerAttributeForMasksAndImages) {
   auto c = *ModelConfig::Preset("tiny");
   auto spec = *AttrSpecFromConfig(c);
   EXPECT_TRUE(spec.mask_input);
-  EXPECT_EQ(spec.size, 32);
+  EXPECT_EQ(spec.size, 64);
   AttrNet net(c, spec);
   auto labels = torch::randint(0, c.num_classes, {2, 48, 48}, torch::kLong);
   auto x = net->MaskInput(labels);
   EXPECT_EQ(x.size(1), c.num_classes);
   EXPECT_TRUE(torch::allclose(x.sum(1), torch::ones({2, 48, 48})));
-  auto y = net->forward(x);  // resized to 32 inside
+  auto y = net->forward(x);  // resized to 64 inside
   EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, kNumAttributes}));
   auto p = net->Probabilities(x);
   EXPECT_TRUE(net->is_training());  // restored
@@ -30,7 +30,7 @@ TEST(AttrNet, LogitsPerAttributeForMasksAndImages) {
 
   spec.mask_input = false;
   AttrNet img(c, spec);
-  EXPECT_EQ(img->forward(torch::zeros({1, 3, 32, 32})).size(1), kNumAttributes);
+  EXPECT_EQ(img->forward(torch::zeros({2, 3, 64, 64})).size(1), kNumAttributes);
 }
 
 TEST(AttrNet, SpecTravelsInTheConfigAndCheckpoint) {

@@ -74,16 +74,16 @@ TEST(Distributed, LauncherReportsTheFailureAndStopsTheOthers) {
 }
 
 // ---------------------------------------------------------------- through the binary
-struct Run {
+struct CmdResult {
   int code = -1;
   std::string out;
 };
 
-Run Smile(const std::vector<std::string>& args) {
+CmdResult Smile(const std::vector<std::string>& args) {
   std::string cmd = SMILE_BIN;
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1";
-  Run r;
+  CmdResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -151,7 +151,7 @@ TEST(DistributedMedia, TwoProcessesMatchOneProcessWithTheirShardsAndResumeExactl
   TempDir t;
   const std::string data = MakeData(t);
   // 2 processes x batch 2, 3 iterations.
-  Run two = Smile(With(Args("parser", data, t.str() + "/two", 3, 2), {"--nproc", "2"}));
+  CmdResult two = Smile(With(Args("parser", data, t.str() + "/two", 3, 2), {"--nproc", "2"}));
   ASSERT_EQ(two.code, 0) << two.out;
   EXPECT_NE(two.out.find("2 processes x batch 2 = global batch 4"), std::string::npos) << two.out;
   EXPECT_NE(two.out.find("iterations 0 -> 3"), std::string::npos) << two.out;
@@ -163,24 +163,24 @@ TEST(DistributedMedia, TwoProcessesMatchOneProcessWithTheirShardsAndResumeExactl
   for (const auto& e : fs::directory_iterator(t.str() + "/two"))
     EXPECT_EQ(e.path().filename().string().rfind(".dist-store", 0), std::string::npos) << e.path();
   // 1 process x batch 4 in 2 micro-batches: the same computation.
-  Run one = Smile(With(Args("parser", data, t.str() + "/one", 3, 4), {"--micro-batches", "2"}));
+  CmdResult one = Smile(With(Args("parser", data, t.str() + "/one", 3, 4), {"--micro-batches", "2"}));
   ASSERT_EQ(one.code, 0) << one.out;
   const double diff = ParserDifference(t.str() + "/two/parser.ckpt", t.str() + "/one/parser.ckpt");
   std::printf("[ info ] parser, 3 iterations: |2 procs x 2 - 1 proc x 4 (2 micro-batches)| max = %.3g\n", diff);
   EXPECT_LT(diff, 2e-5);
   // For the record: a plain batch of 4 (BatchNorm and Dice over all 4) is a different computation.
-  Run plain = Smile(Args("parser", data, t.str() + "/plain", 3, 4));
+  CmdResult plain = Smile(Args("parser", data, t.str() + "/plain", 3, 4));
   ASSERT_EQ(plain.code, 0) << plain.out;
   std::printf("[ info ] parser, 3 iterations: |2 procs x 2 - 1 proc x 4 (one batch)| max = %.3g\n",
               ParserDifference(t.str() + "/two/parser.ckpt", t.str() + "/plain/parser.ckpt"));
 
   // Distributed resume: 2 then 2 more iterations == 4 at once (continuing the 3-iteration run
   // would need the same total; start fresh runs).
-  Run a = Smile(With(Args("parser", data, t.str() + "/a", 4, 2), {"--nproc", "2"}));
+  CmdResult a = Smile(With(Args("parser", data, t.str() + "/a", 4, 2), {"--nproc", "2"}));
   ASSERT_EQ(a.code, 0) << a.out;
-  Run b1 = Smile(With(Args("parser", data, t.str() + "/b", 2, 2), {"--nproc", "2"}));
+  CmdResult b1 = Smile(With(Args("parser", data, t.str() + "/b", 2, 2), {"--nproc", "2"}));
   ASSERT_EQ(b1.code, 0) << b1.out;
-  Run b2 = Smile(With(Args("parser", data, t.str() + "/b", 4, 2), {"--nproc", "2", "--resume"}));
+  CmdResult b2 = Smile(With(Args("parser", data, t.str() + "/b", 4, 2), {"--nproc", "2", "--resume"}));
   ASSERT_EQ(b2.code, 0) << b2.out;
   EXPECT_NE(b2.out.find("iterations 2 -> 4"), std::string::npos) << b2.out;
   EXPECT_EQ(ParserDifference(t.str() + "/a/parser.ckpt", t.str() + "/b/parser.ckpt"), 0.0);
@@ -194,7 +194,7 @@ TEST(DistributedMedia, SynthesisTrainsOnTwoProcesses) {
   // Noise, random styles and the path-length draws differ per rank (reseeded per iteration
   // and rank), so no single-process equality exists; the replicas must stay identical (the
   // run checks their fingerprints at the end and fails otherwise) and rank 0 writes.
-  Run r = Smile(With(Args("synth", data, t.str() + "/s", 2, 1), {"--nproc", "2"}));
+  CmdResult r = Smile(With(Args("synth", data, t.str() + "/s", 2, 1), {"--nproc", "2"}));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("iterations 0 -> 2"), std::string::npos) << r.out;
   for (const char* f : {"state.ckpt", "synth.ckpt", "losses.jsonl", "report.txt"})
@@ -203,9 +203,9 @@ TEST(DistributedMedia, SynthesisTrainsOnTwoProcesses) {
   std::string report((std::istreambuf_iterator<char>(rep)), std::istreambuf_iterator<char>());
   EXPECT_NE(report.find("data-parallel: 2 processes"), std::string::npos) << report;
   // Bad combinations are refused before anything starts.
-  Run bad = Smile(With(Args("synth", data, t.str() + "/s2", 2, 1), {"--nproc", "2", "--world", "2"}));
+  CmdResult bad = Smile(With(Args("synth", data, t.str() + "/s2", 2, 1), {"--nproc", "2", "--world", "2"}));
   EXPECT_EQ(bad.code, 2) << bad.out;
-  Run micro = Smile(With(Args("synth", data, t.str() + "/s3", 2, 2), {"--micro-batches", "2"}));
+  CmdResult micro = Smile(With(Args("synth", data, t.str() + "/s3", 2, 2), {"--micro-batches", "2"}));
   EXPECT_EQ(micro.code, 2) << micro.out;
 }
 
