@@ -60,6 +60,12 @@ Result<std::unique_ptr<DataLoader>> DataLoader::Create(std::shared_ptr<const Dat
     if (i < 0 || i >= dataset->size())
       return InvalidArgument("loader index " + std::to_string(i) + " is outside the dataset (size " +
                              std::to_string(dataset->size()) + ")");
+  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
+    return InvalidArgument("data loader: shard " + std::to_string(o.shard_index) + " of " +
+                           std::to_string(o.shard_count) + " is not a valid shard");
+  if (o.shard_count > 1 && (!o.drop_last || o.batch_size % o.shard_count != 0))
+    return InvalidArgument("data loader: a global batch of " + std::to_string(o.batch_size) +
+                           " cannot be split into " + std::to_string(o.shard_count) + " equal full shards");
   int64_t n = o.indices.empty() ? dataset->size() : static_cast<int64_t>(o.indices.size());
   if (n == 0) return InvalidArgument("data loader: the dataset has no samples");
   if (o.drop_last && n < o.batch_size)
@@ -152,7 +158,9 @@ Result<Batch> DataLoader::BuildBatch(const Job& job) {
   auto order = Order(job.epoch);
   const int64_t n = samples();
   const int size = options_.augment.size;
-  const int count = static_cast<int>(job.count);
+  // This loader's shard of the global batch (all of it without sharding).
+  const int count = static_cast<int>(job.count / options_.shard_count);
+  const int64_t first_slot = job.position + static_cast<int64_t>(options_.shard_index) * count;
   Batch b;
   b.epoch = job.epoch;
   b.position = job.position;
@@ -164,7 +172,7 @@ Result<Batch> DataLoader::BuildBatch(const Job& job) {
   LoadOptions lo;
   lo.decode_min_size = size;
   for (int i = 0; i < count; ++i) {
-    const int64_t slot = job.position + i;
+    const int64_t slot = first_slot + i;
     Result<Sample> sample = Status(Internal("no sample"));
     int64_t index = -1;
     // The slot's own sample, or (if it fails) the next loadable one in this epoch's order.

@@ -34,6 +34,13 @@ struct LoaderOptions {
   AugmentOptions augment;
   // Dataset indices to draw from (e.g. VerifyReport::valid); empty = all.
   std::vector<int64_t> indices;
+  // Data-parallel sharding: batch_size is the GLOBAL batch; this loader builds only the
+  // shard_index-th of shard_count equal consecutive parts of each batch (needs drop_last
+  // and batch_size divisible by shard_count). Order, augmentation and the LoaderState are
+  // those of the global batch, so every rank walks the same epochs and a state saved by
+  // one rank resumes all of them.
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 struct Batch {

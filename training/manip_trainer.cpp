@@ -186,6 +186,7 @@ std::map<std::string, double> ManipTrainer::Step(const ManipBatch& in) {
     auto loss = loss_real + loss_fake + options_.lambda_r1 * 0.5 * r1;
     d_opt_->zero_grad();
     loss.backward();
+    if (sync_) sync_(*d_opt_);
     d_opt_->step();
     const std::string tag = reference ? "_ref" : "_lat";
     out["d_real" + tag] = loss_real.item<double>();
@@ -218,9 +219,12 @@ std::map<std::string, double> ManipTrainer::Step(const ManipBatch& in) {
     f_opt_->zero_grad();
     e_opt_->zero_grad();
     loss.backward();
+    if (sync_) sync_(*g_opt_);
     g_opt_->step();
     if (!reference) {
+      if (sync_) sync_(*f_opt_);
       f_opt_->step();
+      if (sync_) sync_(*e_opt_);
       e_opt_->step();
     }
     const std::string tag = reference ? "_ref" : "_lat";

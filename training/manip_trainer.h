@@ -19,6 +19,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -71,6 +72,8 @@ class ManipTrainer {
 
   std::map<std::string, double> Step(const ManipBatch& batch);
   int64_t iteration() const { return iteration_; }
+  // Called with each optimiser right before its step (distributed: averages gradients).
+  void set_gradient_sync(std::function<void(torch::optim::Optimizer&)> sync) { sync_ = std::move(sync); }
   double LambdaDs(int64_t iteration) const;
 
   // EMA networks, no gradients: translate `labels` to `choices` with a latent (z given
@@ -104,6 +107,7 @@ class ManipTrainer {
   models::ManipDiscriminator d_{nullptr};
   std::unique_ptr<torch::optim::Adam> g_opt_, f_opt_, e_opt_, d_opt_;
   int64_t iteration_ = 0;
+  std::function<void(torch::optim::Optimizer&)> sync_;
 };
 
 }  // namespace smile::training

@@ -39,18 +39,53 @@ std::pair<torch::Tensor, torch::Tensor> ParserTrainer::Resize(const torch::Tenso
 std::map<std::string, double> ParserTrainer::Step(const torch::Tensor& images, const torch::Tensor& labels) {
   auto [x, y] = Resize(images, labels);
   net_->train();
-  auto logits = net_->forward(x);
-  auto ce = MaskCrossEntropy(logits, y);
-  auto dice = MaskDiceLoss(logits, y, config_.num_classes);
-  auto loss = ce + options_.dice_weight * dice;
+  const int64_t parts = std::max<int64_t>(1, options_.micro_batches);
+  TORCH_CHECK(x.size(0) % parts == 0, "parser step: batch ", x.size(0), " is not divisible into ", parts,
+              " micro-batches");
+  const int64_t n = x.size(0) / parts;
+  // BatchNorm running statistics: every part starts from the same values and the results
+  // are averaged (what averaging them over data-parallel processes gives).
+  std::vector<torch::Tensor> buffers, start, sum;
+  if (parts > 1) {
+    for (auto& b : net_->buffers())
+      if (b.is_floating_point()) {
+        buffers.push_back(b);
+        start.push_back(b.detach().clone());
+        sum.push_back(torch::zeros_like(b));
+      }
+  }
   opt_->zero_grad();
-  loss.backward();
+  double ce_sum = 0, dice_sum = 0, loss_sum = 0, miou_sum = 0;
+  for (int64_t k = 0; k < parts; ++k) {
+    auto xk = parts > 1 ? x.slice(0, k * n, (k + 1) * n) : x;
+    auto yk = parts > 1 ? y.slice(0, k * n, (k + 1) * n) : y;
+    if (parts > 1) {
+      torch::NoGradGuard ng;
+      for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(start[i]);
+    }
+    auto logits = net_->forward(xk);
+    auto ce = MaskCrossEntropy(logits, yk);
+    auto dice = MaskDiceLoss(logits, yk, config_.num_classes);
+    auto loss = ce + options_.dice_weight * dice;
+    (parts > 1 ? loss / static_cast<double>(parts) : loss).backward();
+    ce_sum += ce.item<double>();
+    dice_sum += dice.item<double>();
+    loss_sum += loss.item<double>();
+    miou_sum += MeanIoUPresent(logits.detach().argmax(1), yk, config_.num_classes);
+    if (parts > 1) {
+      torch::NoGradGuard ng;
+      for (size_t i = 0; i < buffers.size(); ++i) sum[i].add_(buffers[i]);
+    }
+  }
+  if (parts > 1) {
+    torch::NoGradGuard ng;
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(sum[i] / static_cast<double>(parts));
+  }
+  if (sync_) sync_(*opt_);
   opt_->step();
   ++iteration_;
-  return {{"ce", ce.item<double>()},
-          {"dice", dice.item<double>()},
-          {"loss", loss.item<double>()},
-          {"miou", MeanIoUPresent(logits.detach().argmax(1), y, config_.num_classes)}};
+  const double p = static_cast<double>(parts);
+  return {{"ce", ce_sum / p}, {"dice", dice_sum / p}, {"loss", loss_sum / p}, {"miou", miou_sum / p}};
 }
 
 torch::Tensor ParserTrainer::Predict(const torch::Tensor& images) {

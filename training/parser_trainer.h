@@ -4,6 +4,7 @@
 // labels nearest) so the loader can run at the parser's resolution directly.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,11 @@ struct ParserTrainOptions {
   double weight_decay = 0.0;
   double dice_weight = 1.0;
   uint64_t seed = 0;
+  // Splits each batch into this many equal parts whose gradients are averaged, each part
+  // with its own BatchNorm statistics and Dice sums, and BatchNorm running statistics
+  // averaged over the parts: exactly what `micro_batches` data-parallel processes with
+  // one part each compute (the single-process reference of distributed training).
+  int micro_batches = 1;
 };
 
 class ParserTrainer {
@@ -34,6 +40,8 @@ class ParserTrainer {
   torch::Tensor Predict(const torch::Tensor& images);
   double MeanIoU(const torch::Tensor& images, const torch::Tensor& labels);
   int64_t iteration() const { return iteration_; }
+  // Called with the optimiser right before each step (distributed: averages gradients).
+  void set_gradient_sync(std::function<void(torch::optim::Optimizer&)> sync) { sync_ = std::move(sync); }
 
   Status SaveState(const std::string& path, const std::map<std::string, std::string>& metadata = {});
   Result<std::map<std::string, std::string>> LoadState(const std::string& path);
@@ -51,6 +59,7 @@ class ParserTrainer {
   models::ParserNet net_{nullptr};
   std::unique_ptr<torch::optim::Adam> opt_;
   int64_t iteration_ = 0;
+  std::function<void(torch::optim::Optimizer&)> sync_;
 };
 
 }  // namespace smile::training

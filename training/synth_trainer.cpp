@@ -95,6 +95,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     auto l1 = WeightedL1(fake, batch);
     g_opt_->zero_grad();
     l1.backward();
+    if (sync_) sync_(*g_opt_);
     g_opt_->step();
     losses["g_l1"] = l1.item<double>();
     AccumulateEma(*ema_, *net_, EmaBeta());
@@ -114,6 +115,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
   auto d_loss = DiscriminatorLogisticLoss(real_logits, fake_logits);
   d_opt_->zero_grad();
   d_loss.backward();
+  if (sync_) sync_(*d_opt_);
   d_opt_->step();
   losses["d"] = d_loss.item<double>();
   losses["real_score"] = real_logits.mean().item<double>();
@@ -125,6 +127,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     auto r1 = R1Penalty(logits, real);
     d_opt_->zero_grad();
     (options_.r1_gamma / 2 * r1 * options_.r1_every + 0 * logits[0]).sum().backward();
+    if (sync_) sync_(*d_opt_);
     d_opt_->step();
     losses["r1"] = r1.item<double>();
   }
@@ -153,6 +156,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
   }
   g_opt_->zero_grad();
   g_loss.backward();
+  if (sync_) sync_(*g_opt_);
   g_opt_->step();
   losses["g"] = g_loss.item<double>();
 
@@ -163,6 +167,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     auto pl = PathLengthPenalty(pl_images, pl_style, &path_state_);
     g_opt_->zero_grad();
     (options_.pl_weight * options_.pl_every * pl + 0 * pl_images[0][0][0][0]).backward();
+    if (sync_) sync_(*g_opt_);
     g_opt_->step();
     losses["path"] = pl.item<double>();
   }

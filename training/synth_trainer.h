@@ -9,6 +9,7 @@
 // The discriminator sees RGB concatenated with the one-hot mask (conditional).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -65,6 +66,8 @@ class SynthTrainer {
   // One generator + discriminator iteration; returns the named losses.
   std::map<std::string, double> Step(const SynthBatch& batch);
   int64_t iteration() const { return iteration_; }
+  // Called with each optimiser right before its step (distributed: averages gradients).
+  void set_gradient_sync(std::function<void(torch::optim::Optimizer&)> sync) { sync_ = std::move(sync); }
   // Switches between reconstruction-only and adversarial steps; reconstruction steps use
   // Adam with momentum (beta1 `recon_beta1`), adversarial ones the StyleGAN2 betas.
   void set_adversarial(bool on);
@@ -101,6 +104,7 @@ class SynthTrainer {
   models::SynthesisDiscriminator disc_{nullptr};
   std::unique_ptr<torch::optim::Adam> g_opt_, d_opt_;
   int64_t iteration_ = 0;
+  std::function<void(torch::optim::Optimizer&)> sync_;
   PathLengthState path_state_;
 };
 

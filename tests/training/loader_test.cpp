@@ -285,3 +285,48 @@ TEST(DataLoaderMedia, ThroughputAt128Px) {
 
 }  // namespace
 }  // namespace smile::training
+
+namespace smile::training {
+namespace {
+
+// Data-parallel shards: concatenated in rank order they are the global batch, sample for
+// sample (same images, augmentation and labels), and the loader state stays global.
+TEST(DataLoader, ShardsConcatenateToTheGlobalBatch) {
+  TempDir dir;
+  auto ds = MakeDataset(dir, 10);
+  auto whole = DataLoader::Create(ds, Options(1));
+  ASSERT_TRUE(whole.ok());
+  std::vector<std::unique_ptr<DataLoader>> shards;
+  for (int r = 0; r < 2; ++r) {
+    auto o = Options(1 + r);
+    o.shard_index = r;
+    o.shard_count = 2;
+    auto l = DataLoader::Create(ds, o);
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    shards.push_back(std::move(*l));
+  }
+  for (int step = 0; step < 5; ++step) {  // crosses an epoch (10 samples, batch 4, drop_last)
+    auto g = (*whole)->Next();
+    auto a = shards[0]->Next();
+    auto b = shards[1]->Next();
+    ASSERT_TRUE(g.ok() && a.ok() && b.ok());
+    EXPECT_EQ(a->size(), 2);
+    EXPECT_EQ(b->size(), 2);
+    EXPECT_TRUE(torch::equal(torch::cat({a->images, b->images}), g->images)) << step;
+    EXPECT_TRUE(torch::equal(torch::cat({a->labels, b->labels}), g->labels)) << step;
+    std::vector<std::string> keys = a->keys;
+    keys.insert(keys.end(), b->keys.begin(), b->keys.end());
+    EXPECT_EQ(keys, g->keys);
+    EXPECT_EQ(shards[0]->state(), (*whole)->state());
+    EXPECT_EQ(shards[1]->state(), (*whole)->state());
+  }
+  auto bad = Options(1);
+  bad.shard_count = 3;  // 4 is not divisible into 3 equal shards
+  EXPECT_FALSE(DataLoader::Create(ds, bad).ok());
+  bad.shard_count = 2;
+  bad.shard_index = 2;
+  EXPECT_FALSE(DataLoader::Create(ds, bad).ok());
+}
+
+}  // namespace
+}  // namespace smile::training
