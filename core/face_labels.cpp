@@ -1,5 +1,8 @@
 #include "core/face_labels.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <opencv2/imgproc.hpp>
 
 namespace smile {
@@ -88,6 +91,63 @@ cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck) {
     for (int x = 0; x < labels.cols; ++x) r[x] = IsHeadLabel(l[x], include_neck) ? 255 : 0;
   }
   return region;
+}
+
+namespace {
+struct PartBox {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+  void Add(int x, int y) {
+    x0 = std::min(x0, x), y0 = std::min(y0, y);
+    x1 = std::max(x1, x), y1 = std::max(y1, y);
+  }
+  bool empty() const { return x1 < 0; }
+};
+
+// Fraction of hair pixels inside rows [r0, r1) x cols [c0, c1].
+double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
+  r0 = std::max(0, r0), r1 = std::min(labels.rows, r1);
+  c0 = std::max(0, c0), c1 = std::min(labels.cols - 1, c1);
+  int64_t hair = 0, all = 0;
+  for (int y = r0; y < r1; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = c0; x <= c1; ++x) ++all, hair += p[x] == kHair;
+  }
+  return all ? static_cast<double>(hair) / all : 0.0;
+}
+}  // namespace
+
+std::array<int, 6> MaskAttributes(const cv::Mat& labels) {
+  std::array<int, 6> d;
+  d.fill(-1);
+  if (labels.empty() || labels.type() != CV_8UC1) return d;
+  int64_t h[256] = {0};
+  PartBox brows, eyes;
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* p = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      ++h[p[x]];
+      if (p[x] == kLBrow || p[x] == kRBrow) brows.Add(x, y);
+      if (p[x] == kLEye || p[x] == kREye) eyes.Add(x, y);
+    }
+  }
+  int64_t face = 0;
+  for (int c = kSkin; c <= kLLip; ++c) face += h[c];
+  if (face < 0.005 * labels.total()) return d;  // no face to judge
+  const double f = static_cast<double>(face);
+  d[1] = h[kEyeG] >= 0.02 * f;
+  const bool hat = h[kHat] >= 0.05 * f;
+  d[5] = hat;
+  d[4] = h[kEarR] >= 0.001 * f;
+  if (h[kHair] >= 0.15 * f) d[2] = 1;  // much hair
+  else if (!hat) d[2] = 0;             // few hair; under a hat the amount is unknown
+  if (!brows.empty() && brows.x1 - brows.x0 > 4) {
+    const int band = std::max(2, (brows.x1 - brows.x0) / 6);
+    d[3] = HairFraction(labels, brows.y0 - band, brows.y0, brows.x0, brows.x1) >= 0.3;
+  } else if (!eyes.empty() && eyes.x1 - eyes.x0 > 4) {  // brows hidden: where they would be
+    const int span = eyes.x1 - eyes.x0;
+    d[3] = HairFraction(labels, eyes.y0 - span / 3, eyes.y0 - span / 12, eyes.x0, eyes.x1) >= 0.3;
+  }
+  return d;
 }
 
 }  // namespace smile

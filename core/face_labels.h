@@ -33,4 +33,11 @@ bool IsHeadLabel(int label, bool include_neck = true);
 // CV_8U 255 where the label is part of the head.
 cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck = true);
 
+// The attributes a label map shows, in SMILE's attribute order (Gender, Eyeglasses, Hair, Bangs,
+// Earrings, Hat; models/attributes.h): 1 present, 0 absent, -1 not judged (gender always; every
+// attribute when the face covers under 0.5 % of the map; hair amount under a hat). Eyeglasses >= 2 %
+// of the face area, hat >= 5 %, earrings >= 0.1 %, much hair >= 15 %; bangs = hair covers >= 30 %
+// of the forehead band above the brows (or where the brows would be, above the eyes).
+std::array<int, 6> MaskAttributes(const cv::Mat& labels);
+
 }  // namespace smile

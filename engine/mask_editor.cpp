@@ -39,29 +39,6 @@ constexpr SignedName kSignedNames[] = {
     {"male", 0, 0},
 };
 
-struct Box {
-  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
-  void Add(int x, int y) {
-    x0 = std::min(x0, x); y0 = std::min(y0, y);
-    x1 = std::max(x1, x); y1 = std::max(y1, y);
-  }
-  bool empty() const { return x1 < 0; }
-};
-
-double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
-  r0 = std::max(0, r0); r1 = std::min(labels.rows, r1);
-  c0 = std::max(0, c0); c1 = std::min(labels.cols - 1, c1);
-  int64_t hair = 0, all = 0;
-  for (int y = r0; y < r1; ++y) {
-    const uint8_t* p = labels.ptr<uint8_t>(y);
-    for (int x = c0; x <= c1; ++x) {
-      ++all;
-      hair += p[x] == kHair;
-    }
-  }
-  return all ? static_cast<double>(hair) / all : 0.0;
-}
-
 void Histogram(const cv::Mat& labels, int64_t h[256]) {
   std::fill(h, h + 256, 0);
   for (int y = 0; y < labels.rows; ++y) {
@@ -149,36 +126,7 @@ Result<EditSpec> ParseEditSpec(const std::string& text) {
 
 // ---------------------------------------------------------------- mask domains
 std::array<int, models::kNumAttributes> MaskDomains(const cv::Mat& labels) {
-  std::array<int, models::kNumAttributes> d;
-  d.fill(-1);
-  if (labels.empty() || labels.type() != CV_8UC1) return d;
-  int64_t h[256];
-  Histogram(labels, h);
-  Box brows, eyes;
-  for (int y = 0; y < labels.rows; ++y) {
-    const uint8_t* p = labels.ptr<uint8_t>(y);
-    for (int x = 0; x < labels.cols; ++x) {
-      if (p[x] == kLBrow || p[x] == kRBrow) brows.Add(x, y);
-      if (p[x] == kLEye || p[x] == kREye) eyes.Add(x, y);
-    }
-  }
-  const int64_t face = FaceArea(h);
-  if (face < 0.005 * labels.total()) return d;
-  const double f = static_cast<double>(face);
-  d[1] = h[kEyeG] >= 0.02 * f;
-  const bool hat = h[kHat] >= 0.05 * f;
-  d[5] = hat;
-  d[4] = h[kEarR] >= 0.001 * f;
-  if (h[kHair] >= 0.15 * f) d[2] = 1;
-  else if (!hat) d[2] = 0;
-  if (!brows.empty() && brows.x1 - brows.x0 > 4) {
-    const int band = std::max(2, (brows.x1 - brows.x0) / 6);
-    d[3] = HairFraction(labels, brows.y0 - band, brows.y0, brows.x0, brows.x1) >= 0.3;
-  } else if (!eyes.empty() && eyes.x1 - eyes.x0 > 4) {
-    const int span = eyes.x1 - eyes.x0;
-    d[3] = HairFraction(labels, eyes.y0 - span / 3, eyes.y0 - span / 12, eyes.x0, eyes.x1) >= 0.3;
-  }
-  return d;
+  return MaskAttributes(labels);  // core/face_labels.h, as training/attributes derives them
 }
 
 // ---------------------------------------------------------------- editor

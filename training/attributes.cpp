@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/face_labels.h"
 #include "training/labels.h"
 
 namespace smile::training {
@@ -105,59 +106,15 @@ int CelebAAttributeTable::Raw(const std::string& file_name, const std::string& a
   return it->second[c - names_.begin()];
 }
 
-namespace {
-// Fraction of hair pixels inside rows [r0, r1) x cols [c0, c1].
-double HairFraction(const cv::Mat& labels, int r0, int r1, int c0, int c1) {
-  r0 = std::max(0, r0); r1 = std::min(labels.rows, r1);
-  c0 = std::max(0, c0); c1 = std::min(labels.cols - 1, c1);
-  int64_t hair = 0, all = 0;
-  for (int y = r0; y < r1; ++y) {
-    const uint8_t* p = labels.ptr<uint8_t>(y);
-    for (int x = c0; x <= c1; ++x) {
-      ++all;
-      hair += p[x] == kHair;
-    }
-  }
-  return all ? static_cast<double>(hair) / all : 0.0;
-}
-}  // namespace
 
 AttributeTargets DeriveAttributes(const cv::Mat& labels) {
   AttributeTargets t;
-  if (labels.empty() || labels.type() != CV_8UC1) return t;
-  LabelBox brows, eyes;
-  int64_t h[256] = {0};
-  for (int y = 0; y < labels.rows; ++y) {
-    const uint8_t* p = labels.ptr<uint8_t>(y);
-    for (int x = 0; x < labels.cols; ++x) {
-      ++h[p[x]];
-      if (p[x] == kLeftBrow || p[x] == kRightBrow) brows.Add(x, y);
-      if (p[x] == kLeftEye || p[x] == kRightEye) eyes.Add(x, y);
+  const auto shown = MaskAttributes(labels);  // core/face_labels.h
+  for (int k = 0; k < kNumAttributes; ++k)
+    if (shown[k] >= 0) {
+      t.value[k] = shown[k];
+      t.source[k] = AttributeSource::kDerived;
     }
-  }
-  int64_t face = 0;
-  for (int c = kSkin; c <= kLowerLip; ++c) face += h[c];
-  if (face < 0.005 * labels.total()) return t;  // no face to judge
-  auto set = [&](int k, bool v) {
-    t.value[k] = v ? 1 : 0;
-    t.source[k] = AttributeSource::kDerived;
-  };
-  const double f = static_cast<double>(face);
-  set(kAttrEyeglasses, h[kEyeGlasses] >= 0.02 * f);
-  bool hat = h[kHat] >= 0.05 * f;
-  set(kAttrHat, hat);
-  set(kAttrEarrings, h[kEarring] >= 0.001 * f);
-  if (h[kHair] >= 0.15 * f) set(kAttrHair, true);  // Much_Hair
-  else if (!hat) set(kAttrHair, false);       // Few_Hair  // under a hat the hair amount is unknown
-  // Bangs: hair over the forehead band right above the brows (or the eyes).
-  if (!brows.empty() && brows.x1 - brows.x0 > 4) {
-    int band = std::max(2, (brows.x1 - brows.x0) / 6);
-    set(kAttrBangs, HairFraction(labels, brows.y0 - band, brows.y0, brows.x0, brows.x1) >= 0.3);
-  } else if (!eyes.empty() && eyes.x1 - eyes.x0 > 4) {
-    // Brows hidden: look where they would be (a band above the eyes).
-    int span = eyes.x1 - eyes.x0;
-    set(kAttrBangs, HairFraction(labels, eyes.y0 - span / 3, eyes.y0 - span / 12, eyes.x0, eyes.x1) >= 0.3);
-  }
   return t;
 }
 

@@ -38,7 +38,7 @@ TEST(CliEval, HelpAndBadArguments) {
   EXPECT_EQ(none.code, 2);
   CmdRun unknown = Smile({"eval", "fid"});
   EXPECT_EQ(unknown.code, 2);
-  EXPECT_NE(unknown.out.find("fit, video or report"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("fit, video, manip or report"), std::string::npos) << unknown.out;
   CmdRun fit_help = Smile({"eval", "fit", "--help"});
   EXPECT_EQ(fit_help.code, 0);
   for (const char* opt : {"--model", "--video", "--frames", "--lpips", "--inception", "--json"})

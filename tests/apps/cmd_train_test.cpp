@@ -108,7 +108,7 @@ TEST(CliTrain, EmptyFolderAndUnknownStageAreClearErrors) {
   EXPECT_NE(empty.out.find("empty"), std::string::npos) << empty.out;
   CmdRun stage = Smile({"train", "painter", "--data", t / "empty", "--out", t / "run"});
   EXPECT_EQ(stage.code, 2) << stage.out;
-  EXPECT_NE(stage.out.find("synth, manip or parser"), std::string::npos) << stage.out;
+  EXPECT_NE(stage.out.find("synth, manip, parser or attr"), std::string::npos) << stage.out;
 }
 
 }  // namespace
