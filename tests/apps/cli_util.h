@@ -9,6 +9,8 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -60,5 +62,25 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Starts smile with stdout+stderr into `log`; returns the pid.
+inline pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen(log.c_str(), "w", stdout)) _exit(126);
+    dup2(fileno(stdout), fileno(stderr));
+    std::vector<char*> argv = {const_cast<char*>(SMILE_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(SMILE_BIN, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+inline std::string ReadText(const std::string& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
 
 }  // namespace smile_cli

@@ -23,26 +23,6 @@ namespace {
 
 using namespace smile_cli;
 
-// Starts smile with stdout+stderr into `log`; returns the pid.
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!freopen(log.c_str(), "w", stdout)) _exit(126);
-    dup2(fileno(stdout), fileno(stderr));
-    std::vector<char*> argv = {const_cast<char*>(SMILE_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(SMILE_BIN, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-std::string ReadText(const std::string& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 bool WaitFor(const std::string& path, double seconds) {
   for (int i = 0; i < seconds * 20; ++i) {
     if (fs::exists(path)) return true;
