@@ -97,6 +97,14 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("seed", "N", "random seed", "0");
   p.Option("recon-fraction", "F", "share of the budget trained with the reconstruction loss alone before the "
            "adversarial and feature-matching losses join (0..1)", "0.7");
+  p.Option("self-style", "F",
+           "share of training samples whose style is encoded from the frame itself (the rest from another frame "
+           "of the person); own-frame styles carry gaze and teeth, for use with --bank (0..1)",
+           "0");
+  p.Option("bank", "N",
+           "style bank size: keep the styles of N training crops and render each frame with those whose mask is "
+           "most like its own (0: one mean style for every frame); try --bank 256 --self-style 1",
+           "0");
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
   AddDetectorOption(p);
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
@@ -105,9 +113,13 @@ Status RunFit(const std::vector<std::string>& args) {
            "Selfie segmentation; needs scripts/fetch_models.sh) or auto (mesh when its models are present); "
            "swap/reenact/live later parse with the same one",
            engine::kParserAuto);
+  p.Flag("resume", "continue the fit saved in <output>.state (written every 100 iterations, on Ctrl-C and at the "
+         "end); --minutes / --iters count the whole fit, the resumed part included");
   p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
-           "Ctrl-C stops early and keeps the best model so far.");
+           "Ctrl-C stops early and keeps the best model so far; add --resume to continue it later\n"
+           "(e.g. smile fit --identity alice.mp4 -o alice.smile --minutes 30 --resume trains 15 more minutes\n"
+           "after a 15-minute fit).");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   auto inputs = p.GetAll("identity");
@@ -124,6 +136,8 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(int64_t seed, p.GetInt("seed", 0, INT64_MAX));
   SMILE_ASSIGN_OR_RETURN(double recon_fraction, p.GetDouble("recon-fraction", 0, 1));
   SMILE_ASSIGN_OR_RETURN(double lr, p.GetDouble("lr", 1e-6, 1));
+  SMILE_ASSIGN_OR_RETURN(double self_style, p.GetDouble("self-style", 0, 1));
+  SMILE_ASSIGN_OR_RETURN(int64_t bank_size, p.GetInt("bank", 0, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
   engine::TrackerOptions tracker_options;
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &tracker_options));
@@ -162,13 +176,23 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.seed = static_cast<uint64_t>(seed);
   fo.recon_fraction = recon_fraction;
   fo.train.recon_lr = lr;
+  fo.self_style = self_style;
+  fo.bank_size = static_cast<int>(bank_size);
   fo.eval_every = static_cast<int>(eval_every);
+  fo.state_path = out + ".state";
+  fo.resume = p.GetFlag("resume");
+  if (fo.resume && !std::filesystem::exists(fo.state_path))
+    SMILE_LOG(kWarn) << "fit: --resume but no " << fo.state_path << " yet; starting afresh";
   ProgressBar bar("fit", iters > 0 ? iters : 0, "it");
-  char extra[128];
+  char extra[160];
   auto on_progress = [&](int64_t it, const std::map<std::string, double>& losses, double psnr) {
     auto get = [&](const char* k) { auto i = losses.find(k); return i == losses.end() ? 0.0 : i->second; };
-    std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB", get("g_l1"), get("d"),
-                  get("train_psnr"), psnr);
+    if (bank_size > 0)
+      std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB (mean style %.2f)",
+                    get("g_l1"), get("d"), get("train_psnr"), psnr, get("fixed_psnr"));
+    else
+      std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB", get("g_l1"),
+                    get("d"), get("train_psnr"), psnr);
     bar.Update(it, extra);
   };
   SMILE_ASSIGN_OR_RETURN(auto fit, training::FitIdentity(samples, config, fo, on_progress));
@@ -181,6 +205,7 @@ Status RunFit(const std::vector<std::string>& args) {
     training::CopyWeights(*fit.network, *model->network);
     model->style.copy_(fit.style);
     model->present.copy_(fit.style_present.to(torch::kFloat));
+    model->bank = fit.bank;
     model->default_labels.copy_(torch::from_blob(fit.default_labels.data, {config.image_size, config.image_size},
                                                  torch::kUInt8));
   }
@@ -198,14 +223,19 @@ Status RunFit(const std::vector<std::string>& args) {
   meta["holdout_ssim"] = num;
   std::snprintf(num, sizeof(num), "%.2f", fit.best_psnr_own_style);
   meta["holdout_psnr_own_style_db"] = num;
+  std::snprintf(num, sizeof(num), "%.2f", fit.best_psnr_fixed);
+  meta["holdout_psnr_mean_style_db"] = num;
   std::snprintf(num, sizeof(num), "%.1f", fit.seconds);
   meta["seconds"] = num;
   SMILE_RETURN_IF_ERROR(models::SaveIdentityModel(out, model, meta));
   std::printf("identity model %s: %lld iterations in %.1f min, %d training / %d held-out crops\n", out.c_str(),
               static_cast<long long>(fit.iterations), fit.seconds / 60, fit.train_samples, fit.holdout_samples);
-  std::printf("%s head-region PSNR %.2f dB, SSIM %.3f (identity style); %.2f dB with each frame's own style%s\n",
+  std::printf("%s head-region PSNR %.2f dB, SSIM %.3f (%s); %.2f dB with the one mean style, %.2f dB with each "
+              "frame's own style%s\n",
               fit.holdout_is_training ? "few-shot (measured on the training photos, nothing held out)" : "held-out",
-              fit.best_psnr, fit.best_ssim, fit.best_psnr_own_style, fit.interrupted ? " (stopped early)" : "");
+              fit.best_psnr, fit.best_ssim,
+              fit.bank.empty() ? "identity style" : ("style bank of " + std::to_string(fit.bank.size())).c_str(),
+              fit.best_psnr_fixed, fit.best_psnr_own_style, fit.interrupted ? " (stopped early)" : "");
   return Status::Ok();
 }
 

@@ -99,7 +99,9 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     const cv::Mat& labels = an.smoothed.labels;
     const cv::Mat region = HeadRegion(labels);
     auto mask = models::LabelsToOneHot(labels, config.num_classes);
-    cv::Mat fixed = models::TensorToImage(model->network->generator->forward(mask, style, noise));
+    // As jobs render: the identity's style bank when it has one, else its one fixed style.
+    const torch::Tensor job_style = model->bank.empty() ? style : model->bank.Select(mask);
+    cv::Mat fixed = models::TensorToImage(model->network->generator->forward(mask, job_style, noise));
     auto enc = model->network->encoder->forward(models::ImageToTensor(an.aligned), mask);
     cv::Mat own = models::TensorToImage(
         model->network->generator->forward(mask, models::FillAbsentStyles(enc, style), noise));

@@ -26,6 +26,11 @@ HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style
   }
 }
 
+void HeadRenderer::SetStyleBank(models::StyleBank bank) {
+  bank_ = std::move(bank);
+  if (!bank_.empty()) path_ += ", style bank of " + std::to_string(bank_.size());
+}
+
 HeadRenderer::~HeadRenderer() = default;
 HeadRenderer::HeadRenderer(HeadRenderer&&) noexcept = default;
 HeadRenderer& HeadRenderer::operator=(HeadRenderer&&) noexcept = default;
@@ -39,7 +44,12 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
   auto mask = models::LabelsToOneHot(small, network_->config.num_classes);
   torch::Tensor rgb;
   try {
-    rgb = fast_ ? fast_->Forward(mask, noise_) : network_->generator->forward(mask, style_, noise_);
+    torch::Tensor style = style_;
+    if (!bank_.empty()) {
+      style = bank_.Select(mask);
+      if (fast_) fast_->SetStyle(style);
+    }
+    rgb = fast_ ? fast_->Forward(mask, noise_) : network_->generator->forward(mask, style, noise_);
   } catch (const std::exception& e) {
     return Internal(std::string("synthesis failed: ") + e.what() + "; check that the identity model matches this build");
   }

@@ -15,6 +15,7 @@
 
 #include "core/face_labels.h"
 #include "core/status.h"
+#include "models/style_bank.h"
 #include "models/synthesis.h"
 
 namespace smile::models {
@@ -28,6 +29,10 @@ class HeadRenderer {
   // `style`: (1,C,D) style matrix; noise is fixed (seed 0) so a still mask gives a still image.
   // `fast`: use the fixed-style fast path (exact rewrite of the plain forward, fp32).
   HeadRenderer(models::SynthesisNetwork network, torch::Tensor style, bool fast = true);
+  // With a non-empty bank, each frame's style is the bank's blend for that frame's mask
+  // (models::StyleBank::Select) instead of the fixed `style`; the fast path re-folds it.
+  void SetStyleBank(models::StyleBank bank);
+  bool uses_bank() const { return !bank_.empty(); }
   ~HeadRenderer();
   HeadRenderer(HeadRenderer&&) noexcept;
   HeadRenderer& operator=(HeadRenderer&&) noexcept;
@@ -43,6 +48,7 @@ class HeadRenderer {
  private:
   models::SynthesisNetwork network_;
   torch::Tensor style_;
+  models::StyleBank bank_;
   std::vector<torch::Tensor> noise_;
   std::unique_ptr<models::FastSynthesisGenerator> fast_;
   std::string path_;

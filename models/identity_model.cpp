@@ -21,6 +21,7 @@ Status SaveIdentityModel(const std::string& path, IdentityModel& model,
   CheckpointExtras extras;
   extras.metadata = metadata;
   extras.metadata["parser"] = model->parser;
+  if (!model->bank.empty()) extras.blobs["style_bank"] = SerializeStyleBank(model->bank);
   return SaveCheckpoint(path, kKindIdentity, model->config, *model, extras);
 }
 
@@ -34,6 +35,11 @@ Result<IdentityModel> LoadIdentityModel(const std::string& path, std::map<std::s
   model->eval();
   const auto& meta = ckpt->header().metadata;
   if (auto it = meta.find("parser"); it != meta.end() && !it->second.empty()) model->parser = it->second;
+  if (const std::string* blob = ckpt->blob("style_bank")) {
+    auto bank = ParseStyleBank(*blob, model->config.num_classes, model->config.synth_style_dim);
+    if (!bank.ok()) return bank.status().WithContext("identity model '" + path + "'");
+    model->bank = *bank;
+  }
   if (metadata) *metadata = meta;
   return model;
 }

@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "models/config.h"
+#include "models/style_bank.h"
 #include "models/synthesis.h"
 
 namespace smile::models {
@@ -28,6 +29,9 @@ struct IdentityModelImpl : torch::nn::Module {
   // The face parser its training masks came from (engine/parser_choice.h); jobs parse with the
   // same one. Stored as metadata "parser"; models made before the field existed: "geometric".
   std::string parser = "geometric";
+  // Per-expression styles of the fitted footage (empty for models made before the bank, or
+  // with `smile fit --bank 0`); stored as the checkpoint blob "style_bank".
+  StyleBank bank;
   cv::Mat DefaultLabels() const;
 };
 TORCH_MODULE(IdentityModel);

@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <random>
+#include <sstream>
 
 #include "core/face_labels.h"
 #include "core/image_metrics.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "models/checkpoint.h"
 #include "models/image_tensor.h"
 #include "training/augment.h"
 #include "training/ema.h"
@@ -74,6 +77,33 @@ torch::Tensor IdentityStyle(models::SynthesisNetwork& network, const std::vector
   return style.unsqueeze(0);
 }
 
+models::StyleBank BuildStyleBank(models::SynthesisNetwork& network, const std::vector<FitSample>& samples,
+                                 const torch::Tensor& identity_style, int size) {
+  models::StyleBank bank;
+  if (size <= 0 || samples.empty()) return bank;
+  torch::NoGradGuard no_grad;
+  network->eval();
+  const int64_t c = network->config.num_classes;
+  const size_t n = std::min<size_t>(samples.size(), static_cast<size_t>(size));
+  std::vector<torch::Tensor> styles, keys;
+  constexpr size_t kChunk = 16;
+  for (size_t start = 0; start < n; start += kChunk) {
+    std::vector<torch::Tensor> im, mk;
+    for (size_t j = start; j < std::min(n, start + kChunk); ++j) {
+      const auto& smp = samples[j * samples.size() / n];  // evenly spaced over the footage
+      im.push_back(models::ImageToTensor(smp.image));
+      mk.push_back(models::LabelsToOneHot(smp.labels, static_cast<int>(c)));
+    }
+    auto images = torch::cat(im), masks = torch::cat(mk);
+    auto enc = network->encoder->forward(images, masks);
+    styles.push_back(models::FillAbsentStyles(enc, identity_style.expand({images.size(0), -1, -1})));
+    keys.push_back(models::StyleBankKeys(masks));
+  }
+  bank.styles = torch::cat(styles).contiguous();
+  bank.keys = torch::cat(keys).contiguous();
+  return bank;
+}
+
 Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const models::ModelConfig& config,
                               const FitOptions& options,
                               const std::function<void(int64_t, const std::map<std::string, double>&, double)>&
@@ -130,14 +160,68 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   result.holdout_samples = static_cast<int>(hold_idx.size());
   result.holdout_is_training = few_shot;
   std::mt19937_64 rng(options.seed);
+  double prior_seconds = 0;  // time spent before a resume
+  int64_t first_iteration = 0;
+  double last_psnr = 0, last_train_psnr = 0, last_fixed_psnr = 0;
+  const std::string best_path = options.state_path + ".best";
+  if (options.resume && !options.state_path.empty() && std::filesystem::exists(options.state_path)) {
+    auto meta = trainer.LoadState(options.state_path);
+    if (!meta.ok()) return meta.status().WithContext("resuming the fit from '" + options.state_path + "'");
+    auto get = [&](const char* key) { auto it = meta->find(key); return it == meta->end() ? std::string() : it->second; };
+    if (get("fit_samples") != std::to_string(samples.size()) || get("fit_holdout") != std::to_string(hold_idx.size()))
+      return InvalidArgument("the fit state '" + options.state_path + "' was made from other footage (" +
+                                get("fit_samples") + " samples, this one has " + std::to_string(samples.size()) +
+                                "); drop --resume or delete that file to start afresh");
+    auto ckpt = models::LoadCheckpoint(best_path, models::kKindSynth);
+    if (!ckpt.ok()) return ckpt.status().WithContext("best weights of the fit state");
+    SMILE_RETURN_IF_ERROR(ckpt->LoadInto(*best));
+    std::istringstream(get("fit_rng")) >> rng;
+    first_iteration = trainer.iteration();
+    prior_seconds = std::stod(get("fit_seconds"));
+    result.best_psnr = std::stod(get("best_psnr"));
+    result.best_ssim = std::stod(get("best_ssim"));
+    result.best_psnr_fixed = std::stod(get("best_psnr_fixed"));
+    last_psnr = std::stod(get("last_psnr"));
+    last_train_psnr = std::stod(get("last_train_psnr"));
+    last_fixed_psnr = std::stod(get("last_fixed_psnr"));
+    result.iterations = first_iteration;
+    result.resumed_from = first_iteration;
+    SMILE_LOG(kInfo) << "fit: resumed at iteration " << first_iteration << " after " << prior_seconds / 60
+                     << " min (best held-out " << result.best_psnr << " dB)";
+  }
   const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  double last_psnr = 0, last_train_psnr = 0;
+  auto elapsed = [&] {
+    return prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto save_state = [&]() -> Status {
+    if (options.state_path.empty()) return Status::Ok();
+    // The best weights first: a state on disk always has its matching best file.
+    SMILE_RETURN_IF_ERROR(models::SaveCheckpoint(best_path, models::kKindSynth, config, *best));
+    auto exact = [](double v) {
+      std::ostringstream os;
+      os.precision(17);
+      os << v;
+      return os.str();
+    };
+    std::ostringstream r;
+    r << rng;
+    return trainer.SaveState(options.state_path, {{"fit_samples", std::to_string(samples.size())},
+                                                  {"fit_holdout", std::to_string(hold_idx.size())},
+                                                  {"fit_rng", r.str()},
+                                                  {"fit_seconds", exact(elapsed())},
+                                                  {"best_psnr", exact(result.best_psnr)},
+                                                  {"best_ssim", exact(result.best_ssim)},
+                                                  {"best_psnr_fixed", exact(result.best_psnr_fixed)},
+                                                  {"last_psnr", exact(last_psnr)},
+                                                  {"last_train_psnr", exact(last_train_psnr)},
+                                                  {"last_fixed_psnr", exact(last_fixed_psnr)}});
+  };
 
   auto evaluate = [&](bool final_eval) {
     auto& ema = trainer.ema();
     auto style = IdentityStyle(ema, train_samples);
-    std::vector<double> psnr, psnr_own, ssim;
+    auto bank = BuildStyleBank(ema, train_samples, style, options.bank_size);
+    std::vector<double> psnr, psnr_fixed, psnr_own, ssim;
     torch::NoGradGuard no_grad;
     auto noise = ema->generator->MakeNoise(0);
     for (size_t i : hold_idx) {
@@ -145,6 +229,8 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
       auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
       cv::Mat region = HeadRegion(smp.labels);
       cv::Mat out = models::TensorToImage(ema->generator->forward(mask, style, noise));
+      psnr_fixed.push_back(Psnr(out, smp.image, region));
+      if (!bank.empty()) out = models::TensorToImage(ema->generator->forward(mask, bank.Select(mask), noise));
       psnr.push_back(Psnr(out, smp.image, region));
       ssim.push_back(Ssim(out, smp.image, region));
       if (final_eval) {
@@ -167,20 +253,23 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     for (size_t i = 0; i < train_samples.size(); i += step) {
       const auto& smp = train_samples[i];
       auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
-      cv::Mat out = models::TensorToImage(ema->generator->forward(mask, style, noise));
+      cv::Mat out = models::TensorToImage(
+          ema->generator->forward(mask, bank.empty() ? style : bank.Select(mask), noise));
       train_psnr.push_back(Psnr(out, smp.image, HeadRegion(smp.labels)));
     }
     last_train_psnr = mean(train_psnr);
     last_psnr = mean(psnr);
+    last_fixed_psnr = mean(psnr_fixed);
     if (last_psnr > result.best_psnr || result.iterations == 0) {
       result.best_psnr = last_psnr;
       result.best_ssim = mean(ssim);
+      result.best_psnr_fixed = mean(psnr_fixed);
       CopyWeights(*ema, *best);
     }
     if (final_eval) result.best_psnr_own_style = mean(psnr_own);
   };
 
-  for (int64_t it = 0;; ++it) {
+  for (int64_t it = first_iteration;; ++it) {
     if (StopRequested()) {
       result.interrupted = true;
       break;
@@ -213,7 +302,10 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     torch::Tensor images, labels;
     gather(ids, &images, &labels);
     SynthBatch batch{images, one_hot(labels), head_table.index({labels}).unsqueeze(1)};
-    if (options.cross_frame_style) {
+    if (options.self_style < 1) {
+      std::bernoulli_distribution own(options.self_style);
+      for (int i = 0; i < options.batch; ++i)
+        if (own(rng)) style_ids[i] = ids[i];
       torch::Tensor style_labels;
       gather(style_ids, &batch.style_images, &style_labels);
       batch.style_masks = one_hot(style_labels);
@@ -222,8 +314,13 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     result.iterations = it + 1;
     if ((it + 1) % options.eval_every == 0) evaluate(false);
     losses["train_psnr"] = last_train_psnr;
+    losses["fixed_psnr"] = last_fixed_psnr;
     if (on_progress) on_progress(it + 1, losses, last_psnr);
+    if (options.state_every > 0 && (it + 1) % options.state_every == 0) SMILE_RETURN_IF_ERROR(save_state());
   }
+  // Where it stopped (budget or Ctrl-C), before the final evaluations change nothing but the
+  // best weights' figures: a later --resume continues exactly from here.
+  if (result.iterations > result.resumed_from || result.interrupted) SMILE_RETURN_IF_ERROR(save_state());
   if (result.iterations == 0) return InvalidArgument("no fitting iteration ran: give --minutes or --iters > 0");
   evaluate(false);
   // Final figures for the kept (best) weights.
@@ -232,6 +329,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   result.seconds = elapsed();
   result.network = best;
   result.style = IdentityStyle(best, train_samples, &result.style_present);
+  result.bank = BuildStyleBank(best, train_samples, result.style, options.bank_size);
   // Default mask: the training crop whose one-hot mask is closest to the mean mask.
   {
     auto onehot = torch::nn::functional::one_hot(train.labels, config.num_classes).to(torch::kFloat);

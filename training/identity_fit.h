@@ -14,6 +14,7 @@
 
 #include "core/status.h"
 #include "models/config.h"
+#include "models/style_bank.h"
 #include "models/synthesis.h"
 #include "training/synth_trainer.h"
 
@@ -34,9 +35,14 @@ struct FitOptions {
   // the adversarial + feature-matching terms join (1 = never, 0 = from the start).
   double recon_fraction = 0.7;
   double head_weight = 4.0;
-  // Encode each training step's style from other random frames of the person rather than
-  // from the target frame itself (see SynthBatch::style_images).
-  bool cross_frame_style = true;
+  // Share of the training samples whose style is encoded from the target frame itself; the
+  // rest take it from another random frame of the person (SynthBatch::style_images). Other
+  // frames teach the generator to render any frame from the person's one style; its own frame
+  // lets the style carry what the mask cannot (gaze, teeth), which the style bank then supplies.
+  double self_style = 0.0;
+  // Style bank: encode this many training crops (evenly spaced; 0 = no bank) and pick each
+  // frame's style from them by mask similarity (models::StyleBank).
+  int bank_size = 0;
   // Mirror half of the batches (subject left/right swapped). Off by default: one person's
   // face and hair are not symmetric (parting, moles), and mirrored copies teach the network
   // two appearances for the same mask (d6, 300 iterations: training-crop PSNR 20.0 dB with
@@ -49,6 +55,13 @@ struct FitOptions {
   int few_shot_below = 8;
   int augment_to = 96;   // L1 weight of head pixels relative to the rest (the metric is the head)
   uint64_t seed = 0;
+  // Resumable state: the trainer (networks, EMA, discriminator, Adam states, RNGs), the
+  // fit's own counters and the best weights so far (`state_path` + ".best"), written every
+  // `state_every` iterations, when stopped and at the end. With `resume`, a fit continues
+  // from it; --minutes / --iters then count the whole fit, the resumed part included.
+  std::string state_path;
+  bool resume = false;
+  int state_every = 100;
   SynthTrainOptions train;    // losses / optimiser (fit defaults set by DefaultFitOptions)
 };
 
@@ -61,12 +74,15 @@ struct FitResult {
   cv::Mat default_labels;                      // the training crop whose mask is closest to the mean
   int64_t iterations = 0;
   double seconds = 0;
-  double best_psnr = 0;                        // held-out, head region, identity style matrix
+  double best_psnr = 0;                        // held-out, head region, as jobs render: bank if any, else the mean style
   double best_psnr_own_style = 0;              // held-out, each frame's own encoded style
+  double best_psnr_fixed = 0;                  // held-out, the one mean style (= best_psnr without a bank)
+  models::StyleBank bank;                      // empty unless FitOptions::bank_size > 0
   double best_ssim = 0;
   int train_samples = 0, holdout_samples = 0;
   bool holdout_is_training = false;            // few-shot: no frame could be held out
   bool interrupted = false;
+  int64_t resumed_from = 0;                    // iteration the fit resumed at (0: fresh)
 };
 
 // Trains until the budget is spent or a stop is requested (the best model so far is kept).
@@ -78,6 +94,10 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
 
 // Mean of the encoded styles over `samples` (present classes only); classes never present
 // come from the mean of the mapping network.
+// Bank of the styles of up to `size` evenly spaced samples (absent classes from `identity_style`).
+models::StyleBank BuildStyleBank(models::SynthesisNetwork& network, const std::vector<FitSample>& samples,
+                                 const torch::Tensor& identity_style, int size);
+
 torch::Tensor IdentityStyle(models::SynthesisNetwork& network, const std::vector<FitSample>& samples,
                             torch::Tensor* present = nullptr);
 

@@ -50,6 +50,14 @@ TEST(CliSwapMedia, FitThenSwapKeepsFramesAndAudioAndChangesTheHead) {
                       "--iters", "20", "--max-samples", "24", "--every", "6"});
   ASSERT_EQ(fit.code, 0) << fit.out;
   ASSERT_TRUE(fs::exists(t / "id.smile"));
+  ASSERT_TRUE(fs::exists(t / "id.smile.state"));
+  // Resumed to 26 iterations, now with a style bank: the swap below renders with it.
+  CmdRun more = Smile({"fit", "--identity", Clip("d18"), "-o", t / "id.smile", "--config", "tiny", "--iters", "26",
+                       "--max-samples", "24", "--every", "6", "--resume", "--bank", "8", "--self-style", "1"});
+  ASSERT_EQ(more.code, 0) << more.out;
+  EXPECT_NE(more.out.find("resumed at iteration 20"), std::string::npos) << more.out;
+  EXPECT_NE(more.out.find("26 iterations"), std::string::npos) << more.out;
+  EXPECT_NE(more.out.find("style bank of 8"), std::string::npos) << more.out;
   CmdRun swap = Smile({"--quiet", "swap", "--identity", t / "id.smile", "--video", Clip("d11"), "-o",
                        t / "swap.mp4", "--max-frames", "12", "--compare", t / "cmp.mp4", "--sheet",
                        t / "sheet.png"});
