@@ -105,6 +105,9 @@ Status RunFit(const std::vector<std::string>& args) {
            "style bank size: keep the styles of N training crops and render each frame with those whose mask is "
            "most like its own (0: one mean style for every frame); try --bank 256 --self-style 1",
            "0");
+  p.Option("augment", "F",
+           "share of training samples moved by a small random scale / rotation / shift (image and mask together)",
+           "0");
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
   AddDetectorOption(p);
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
@@ -137,6 +140,7 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(double recon_fraction, p.GetDouble("recon-fraction", 0, 1));
   SMILE_ASSIGN_OR_RETURN(double lr, p.GetDouble("lr", 1e-6, 1));
   SMILE_ASSIGN_OR_RETURN(double self_style, p.GetDouble("self-style", 0, 1));
+  SMILE_ASSIGN_OR_RETURN(double augment, p.GetDouble("augment", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t bank_size, p.GetInt("bank", 0, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
   engine::TrackerOptions tracker_options;
@@ -177,6 +181,7 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.recon_fraction = recon_fraction;
   fo.train.recon_lr = lr;
   fo.self_style = self_style;
+  fo.augment = augment;
   fo.bank_size = static_cast<int>(bank_size);
   fo.eval_every = static_cast<int>(eval_every);
   fo.state_path = out + ".state";

@@ -1,6 +1,7 @@
 #include "training/attr_trainer.h"
 
 #include "models/checkpoint.h"
+#include "training/ema.h"
 #include "training/trainer_state.h"
 
 namespace smile::training {
@@ -36,7 +37,7 @@ std::map<std::string, double> AttrTrainer::Step(const torch::Tensor& images, con
                                                  F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
   const double count = known.sum().item<double>();
   auto loss = (per * known).sum() / std::max(1.0, count);
-  opt_->zero_grad();
+  ClearGradients(*opt_);
   loss.backward();
   if (sync_) sync_(*opt_);
   opt_->step();

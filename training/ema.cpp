@@ -20,4 +20,13 @@ void AccumulateEma(torch::nn::Module& target, const torch::nn::Module& source, d
   }
 }
 
+void SetRequiresGrad(torch::nn::Module& m, bool on) {
+  for (auto& p : m.parameters()) p.set_requires_grad(on);
+}
+
+void ClearGradients(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+}
+
 }  // namespace smile::training

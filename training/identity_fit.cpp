@@ -39,6 +39,36 @@ Tensors ToTensors(const std::vector<FitSample>& samples, const std::vector<size_
   return {torch::cat(im), torch::cat(lb)};
 }
 
+// Moves a random `share` of the batch by small similarities (image bilinear, labels nearest).
+void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, double share, std::mt19937_64& rng) {
+  const int64_t n = images->size(0);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::bernoulli_distribution move(share);
+  std::vector<float> theta;
+  bool any = false;
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 1, a = 0, tx = 0, ty = 0;
+    if (move(rng)) {
+      any = true;
+      s = 1 + 0.06 * u(rng);
+      a = 6 * M_PI / 180 * u(rng);
+      tx = 0.1 * u(rng);  // normalised coordinates span 2: 0.1 = 5 % of the crop
+      ty = 0.1 * u(rng);
+    }
+    const double c = std::cos(a) / s, sn = std::sin(a) / s;
+    theta.insert(theta.end(), {static_cast<float>(c), static_cast<float>(-sn), static_cast<float>(tx),
+                               static_cast<float>(sn), static_cast<float>(c), static_cast<float>(ty)});
+  }
+  if (!any) return;
+  namespace F = torch::nn::functional;
+  auto grid = F::affine_grid(torch::tensor(theta).view({n, 2, 3}), images->sizes().vec(), /*align_corners=*/false);
+  *images = F::grid_sample(*images, grid,
+                           F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+  auto l = F::grid_sample(labels->unsqueeze(1).to(torch::kFloat), grid,
+                          F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kBorder).align_corners(false));
+  *labels = l.squeeze(1).round().to(torch::kLong);
+}
+
 }  // namespace
 
 FitOptions DefaultFitOptions() {
@@ -301,6 +331,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     };
     torch::Tensor images, labels;
     gather(ids, &images, &labels);
+    if (options.augment > 0) AugmentBatch(&images, &labels, options.augment, rng);
     SynthBatch batch{images, one_hot(labels), head_table.index({labels}).unsqueeze(1)};
     if (options.self_style < 1) {
       std::bernoulli_distribution own(options.self_style);

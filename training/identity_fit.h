@@ -43,6 +43,10 @@ struct FitOptions {
   // Style bank: encode this many training crops (evenly spaced; 0 = no bank) and pick each
   // frame's style from them by mask similarity (models::StyleBank).
   int bank_size = 0;
+  // Share of training samples moved by a small random similarity (scale 0.94-1.06, rotation
+  // +-6 degrees, shift +-5 %), image and mask together, so the generator learns rules that hold
+  // anywhere in the crop instead of the exact layouts of neighbouring frames.
+  double augment = 0.0;
   // Mirror half of the batches (subject left/right swapped). Off by default: one person's
   // face and hair are not symmetric (parting, moles), and mirrored copies teach the network
   // two appearances for the same mask (d6, 300 iterations: training-crop PSNR 20.0 dB with

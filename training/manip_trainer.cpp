@@ -19,10 +19,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-void SetRequiresGrad(torch::nn::Module& m, bool on) {
-  for (auto& p : m.parameters()) p.set_requires_grad(on);
-}
-
 std::unique_ptr<torch::optim::Adam> MakeAdam(std::vector<torch::Tensor> params, double lr, const ManipTrainOptions& o) {
   auto opts = torch::optim::AdamOptions(lr).betas({o.beta1, o.beta2}).weight_decay(o.weight_decay);
   return std::make_unique<torch::optim::Adam>(std::move(params), opts);
@@ -184,7 +180,7 @@ std::map<std::string, double> ManipTrainer::Step(const ManipBatch& in) {
     auto fake_logits = models::SelectDomainLogits(d_->forward(fake), y);
     auto loss_fake = AdvLoss(fake_logits, 0.0);
     auto loss = loss_real + loss_fake + options_.lambda_r1 * 0.5 * r1;
-    d_opt_->zero_grad();
+    ClearGradients(*d_opt_);
     loss.backward();
     if (sync_) sync_(*d_opt_);
     d_opt_->step();
@@ -215,9 +211,9 @@ std::map<std::string, double> ManipTrainer::Step(const ManipBatch& in) {
     auto rec_logits = g_->forward(fake, s_org);
     auto cyc = MaskCrossEntropy(rec_logits, labels);
     auto loss = adv + options_.lambda_sty * sty - lambda_ds * ds + options_.lambda_cyc * cyc;
-    g_opt_->zero_grad();
-    f_opt_->zero_grad();
-    e_opt_->zero_grad();
+    ClearGradients(*g_opt_);
+    ClearGradients(*f_opt_);
+    ClearGradients(*e_opt_);
     loss.backward();
     if (sync_) sync_(*g_opt_);
     g_opt_->step();

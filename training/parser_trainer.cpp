@@ -1,6 +1,7 @@
 #include "training/parser_trainer.h"
 
 #include "models/checkpoint.h"
+#include "training/ema.h"
 #include "training/labels.h"
 #include "training/losses.h"
 #include "training/seg_metrics.h"
@@ -54,7 +55,7 @@ std::map<std::string, double> ParserTrainer::Step(const torch::Tensor& images, c
         sum.push_back(torch::zeros_like(b));
       }
   }
-  opt_->zero_grad();
+  ClearGradients(*opt_);
   double ce_sum = 0, dice_sum = 0, loss_sum = 0, miou_sum = 0;
   for (int64_t k = 0; k < parts; ++k) {
     auto xk = parts > 1 ? x.slice(0, k * n, (k + 1) * n) : x;

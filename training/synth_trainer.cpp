@@ -9,10 +9,6 @@
 namespace smile::training {
 namespace {
 
-void SetRequiresGrad(torch::nn::Module& m, bool on) {
-  for (auto& p : m.parameters()) p.set_requires_grad(on);
-}
-
 // Adam for a lazily regularised network: lr and betas scaled by every / (every + 1) (StyleGAN2).
 std::unique_ptr<torch::optim::Adam> MakeAdam(std::vector<torch::Tensor> params, const SynthTrainOptions& o,
                                              int reg_every) {
@@ -93,7 +89,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     auto style = StyleFor(batch, /*reference=*/true, net_);
     auto fake = net_->generator->forward(batch.masks, style);
     auto l1 = WeightedL1(fake, batch);
-    g_opt_->zero_grad();
+    ClearGradients(*g_opt_);
     l1.backward();
     if (sync_) sync_(*g_opt_);
     g_opt_->step();
@@ -113,7 +109,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
   auto real_logits = disc_->forward(torch::cat({batch.images, batch.masks}, 1));
   auto fake_logits = disc_->forward(torch::cat({fake, batch.masks}, 1));
   auto d_loss = DiscriminatorLogisticLoss(real_logits, fake_logits);
-  d_opt_->zero_grad();
+  ClearGradients(*d_opt_);
   d_loss.backward();
   if (sync_) sync_(*d_opt_);
   d_opt_->step();
@@ -125,7 +121,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     auto real = batch.images.detach().requires_grad_(true);
     auto logits = disc_->forward(torch::cat({real, batch.masks}, 1));
     auto r1 = R1Penalty(logits, real);
-    d_opt_->zero_grad();
+    ClearGradients(*d_opt_);
     (options_.r1_gamma / 2 * r1 * options_.r1_every + 0 * logits[0]).sum().backward();
     if (sync_) sync_(*d_opt_);
     d_opt_->step();
@@ -154,7 +150,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
       losses["g_l1"] = l1.item<double>();
     }
   }
-  g_opt_->zero_grad();
+  ClearGradients(*g_opt_);
   g_loss.backward();
   if (sync_) sync_(*g_opt_);
   g_opt_->step();
@@ -165,7 +161,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     auto pl_style = net_->mapping->Sample(n, device_);
     auto pl_images = net_->generator->forward(batch.masks.slice(0, 0, n), pl_style);
     auto pl = PathLengthPenalty(pl_images, pl_style, &path_state_);
-    g_opt_->zero_grad();
+    ClearGradients(*g_opt_);
     (options_.pl_weight * options_.pl_every * pl + 0 * pl_images[0][0][0][0]).backward();
     if (sync_) sync_(*g_opt_);
     g_opt_->step();
