@@ -14,6 +14,7 @@
 
 #include "apps/command.h"
 #include "apps/edit_setup.h"
+#include "apps/face_options.h"
 #include "capture/media_job.h"
 #include "capture/provenance.h"
 #include "capture/watermark.h"
@@ -203,7 +204,8 @@ Status RunEdit(const std::vector<std::string>& args) {
   AddEditOptions(p);
   p.Option("identity", "MODEL", "identity model rendering the edited masks (made by 'smile fit', .smile)", "");
   p.Option("output", "FILE", "output: .png for an image input, .mp4 for a video, or a folder of PNGs", "");
-  p.Option("face", "WHICH", "face to edit in multi-face input: largest or an index (0 = left-most)", "largest");
+  AddFaceOption(p, "edit");
+  AddDetectorOption(p);
   p.Option("smooth", "on|off", "temporal mask smoothing", "on");
   p.Option("color", "F", "colour matching strength towards the input's lighting, 0..1", "0.5");
   p.Option("max-frames", "N", "stop after N frames", "");
@@ -253,10 +255,8 @@ Status RunEdit(const std::vector<std::string>& args) {
   if (p.Get("stages") != "pipelined" && p.Get("stages") != "one") return InvalidArgument("--stages takes pipelined or one");
   SMILE_ASSIGN_OR_RETURN(double color, p.GetDouble("color", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
-  int64_t face_index = -1;
-  if (p.Get("face") != "largest") {
-    SMILE_ASSIGN_OR_RETURN(face_index, p.GetInt("face", 0, 64));
-  }
+  engine::AnalyzerOptions ao;
+  SMILE_RETURN_IF_ERROR(ApplyFaceOptions(p, &ao.tracker));
   engine::SessionOptions so;
   so.label = "edit";
   so.color = color;
@@ -282,13 +282,8 @@ Status RunEdit(const std::vector<std::string>& args) {
   SMILE_LOG(kInfo) << "device: " << device.description;
   models::InitTorchRuntime();
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
-  engine::AnalyzerOptions ao;
   ao.align.size = std::max(256, model->config.image_size);
   ao.smooth = p.Get("smooth") == "on";
-  if (face_index >= 0) {
-    ao.tracker.choice = engine::FaceChoice::kIndex;
-    ao.tracker.choice_index = static_cast<int>(face_index);
-  }
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   SMILE_RETURN_IF_ERROR(AttachEditor(edit, *session));
 

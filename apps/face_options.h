@@ -1,5 +1,5 @@
 // --detector and --face: the options of every command that tracks faces (swap, reenact, live,
-// parse, fit), declared and applied in one place.
+// parse, fit, edit), declared and applied in one place.
 #pragma once
 
 #include <string>
