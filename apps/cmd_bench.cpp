@@ -8,6 +8,7 @@
 
 #include "apps/command.h"
 #include "capture/source.h"
+#include "engine/bench_faces.h"
 #include "engine/session.h"
 #include "models/bench.h"
 #include "models/config.h"
@@ -119,16 +120,47 @@ Status BenchPipeline(const ArgParser& p) {
   return Status::Ok();
 }
 
+// smile bench faces: the faces-in-video models per call and the whole per-frame analysis,
+// as ratios to dlib HOG detection in the same process.
+Status BenchFacesTarget(const ArgParser& p) {
+  engine::FaceBenchOptions o;
+  o.video = p.Get("video");
+  if (o.video.empty())
+    return InvalidArgument("bench faces needs a video with a face: smile bench faces clip.mp4 [--frames 30]");
+  SMILE_ASSIGN_OR_RETURN(int64_t frames, p.GetInt("frames", 1, 100000));
+  SMILE_ASSIGN_OR_RETURN(int64_t iters, p.GetInt("iters", 1, 1000));
+  SMILE_ASSIGN_OR_RETURN(int64_t warmup, p.GetInt("warmup", 0, 1000));
+  SMILE_ASSIGN_OR_RETURN(int64_t threads, p.GetInt("threads", 0, 1024));
+  o.frames = static_cast<int>(std::min<int64_t>(frames, 300));
+  o.iterations = static_cast<int>(iters);
+  o.warmup = static_cast<int>(warmup);
+  o.threads = static_cast<int>(threads);
+  std::printf("bench faces: %s (per-frame analysis over its first %d frames), median of %d\n", o.video.c_str(),
+              o.frames, o.iterations);
+  std::printf("%-18s %10s %10s %8s  %s\n", "benchmark", "ms/call", "min ms", "x HOG", "what");
+  auto rows = engine::BenchFaces(o, [](const engine::FaceBenchRow& r) {
+    if (!r.skipped.empty()) {
+      std::printf("%-18s %10s %10s %8s  skipped: %s\n", r.name.c_str(), "-", "-", "-", r.skipped.c_str());
+    } else {
+      std::printf("%-18s %10.2f %10.2f %8.2f  %s\n", r.name.c_str(), r.ms, r.min_ms, r.vs_hog, r.what.c_str());
+    }
+    std::fflush(stdout);
+  });
+  return rows.status();
+}
+
 Status RunBench(const std::vector<std::string>& args) {
   ArgParser p("bench", "Benchmark smile components (Google Benchmark). Targets: models (every network of both "
                        "stages and the parser: seconds per image, parameters, fast paths as ratios to the plain "
                        "generator in the same run), pipeline (a swap "
-                       "session's fps, per-stage ms and live latency against one-frame-at-a-time processing).");
-  p.Positional("target", "what to benchmark: models or pipeline");
-  p.Positional("video", "pipeline: the video to run", false);
+                       "session's fps, per-stage ms and live latency against one-frame-at-a-time processing), faces "
+                       "(detectors, landmarks, FaceMesh, Selfie, FaceRes and the whole per-frame analysis on a clip's "
+                       "frames, as ratios to dlib HOG detection).");
+  p.Positional("target", "what to benchmark: models, pipeline or faces");
+  p.Positional("video", "pipeline / faces: the video to run", false);
   p.Option("identity", "MODEL", "pipeline: identity model (default: a random model of --config)", "");
   p.Option("config", "NAME", "pipeline: preset of the random model when no --identity", "small");
-  p.Option("frames", "N", "pipeline: frames per run", "60");
+  p.Option("frames", "N", "pipeline: frames per run; faces: frames the per-frame analysis cycles through", "60");
   p.Option("live", "on|off", "pipeline: also run live (the file paced at its frame rate)", "on");
   p.Option("configs", "LIST", "comma-separated model presets (paper, paper128, small, tiny)", "paper128,paper");
   std::string all_networks;
@@ -143,12 +175,15 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Option("iters", "N", "timed runs per network (the median is reported)", "3");
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");
-  p.Epilog("example: smile bench models --configs small,paper128 --iters 5\n");
+  p.Epilog("examples:\n  smile bench models --configs small,paper128 --iters 5\n"
+           "  smile bench faces clip.mp4 --frames 30 --iters 5   (detectors, landmarks, FaceMesh, Selfie, FaceRes,\n"
+           "      whole per-frame analysis; ratios to dlib HOG detection in the same run)\n");
   Status st;
   if (!ParseOrHelp(p, args, &st)) return st;
   if (p.Get("target") == "pipeline") return BenchPipeline(p);
+  if (p.Get("target") == "faces") return BenchFacesTarget(p);
   if (p.Get("target") != "models")
-    return InvalidArgument("unknown bench target '" + p.Get("target") + "'; use models or pipeline");
+    return InvalidArgument("unknown bench target '" + p.Get("target") + "'; use models, pipeline or faces");
   models::ModelBenchOptions o;
   o.configs = SplitCommas(p.Get("configs"));
   o.networks = SplitCommas(p.Get("networks"));
@@ -181,6 +216,6 @@ Status RunBench(const std::vector<std::string>& args) {
 
 }  // namespace
 
-SMILE_COMMAND(bench, 90, "Benchmark components (bench models: network speed and size; bench pipeline: session fps and latency)", RunBench);
+SMILE_COMMAND(bench, 90, "Benchmark components (bench models: network speed and size; bench pipeline: session fps and latency; bench faces: face models and per-frame analysis)", RunBench);
 
 }  // namespace smile::app

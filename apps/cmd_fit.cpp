@@ -14,10 +14,13 @@
 #include "core/progress.h"
 #include "engine/face_samples.h"
 #include "engine/parser_choice.h"
+#include "models/checkpoint.h"
 #include "models/identity_model.h"
 #include "models/runtime.h"
 #include "training/ema.h"
 #include "training/identity_fit.h"
+#include "training/loss_log.h"
+#include "training/plots.h"
 
 namespace smile::app {
 namespace {
@@ -188,6 +191,22 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.resume = p.GetFlag("resume");
   if (fo.resume && !std::filesystem::exists(fo.state_path))
     SMILE_LOG(kWarn) << "fit: --resume but no " << fo.state_path << " yet; starting afresh";
+  // Loss log <output>.losses.jsonl (every 10 iterations' means, with the PSNR figures) and its
+  // curve <output>.losses.png; a resumed fit continues the same log.
+  const std::string log_path = out + ".losses.jsonl", curve_path = out + ".losses.png";
+  int64_t resume_at = -1;  // a resumed log keeps its lines up to the state's iteration
+  if (fo.resume && std::filesystem::exists(fo.state_path)) {
+    if (auto h = models::ReadCheckpointHeader(fo.state_path); h.ok()) {
+      auto it = h->metadata.find("iteration");
+      if (it != h->metadata.end()) resume_at = std::atoll(it->second.c_str());
+    }
+  }
+  std::unique_ptr<training::LossLog> loss_log;
+  {
+    auto opened = training::LossLog::Open(log_path, 10, resume_at);
+    if (opened.ok()) loss_log = std::move(opened).value();
+    else SMILE_LOG(kWarn) << "fit: no loss log: " << opened.status().ToString();
+  }
   ProgressBar bar("fit", iters > 0 ? iters : 0, "it");
   char extra[160];
   auto on_progress = [&](int64_t it, const std::map<std::string, double>& losses, double psnr) {
@@ -199,9 +218,21 @@ Status RunFit(const std::vector<std::string>& args) {
       std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB", get("g_l1"),
                     get("d"), get("train_psnr"), psnr);
     bar.Update(it, extra);
+    if (loss_log) {
+      auto logged = losses;
+      logged["heldout_psnr"] = psnr;
+      if (!loss_log->Add(it, logged).ok()) loss_log.reset();
+    }
   };
   SMILE_ASSIGN_OR_RETURN(auto fit, training::FitIdentity(samples, config, fo, on_progress));
   bar.Finish(extra);
+  if (loss_log) {
+    (void)loss_log->Flush();
+    training::PlotOptions po;
+    po.title = "smile fit losses (" + out + ")";
+    Status curve = training::SaveLossCurvePng(log_path, curve_path, po);
+    if (!curve.ok()) SMILE_LOG(kWarn) << "fit: no loss curve: " << curve.ToString();
+  }
 
   models::IdentityModel model(config);
   model->parser = so.parser;

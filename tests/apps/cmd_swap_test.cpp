@@ -58,6 +58,12 @@ TEST(CliSwapMedia, FitThenSwapKeepsFramesAndAudioAndChangesTheHead) {
   EXPECT_NE(more.out.find("resumed at iteration 20"), std::string::npos) << more.out;
   EXPECT_NE(more.out.find("26 iterations"), std::string::npos) << more.out;
   EXPECT_NE(more.out.find("style bank of 8"), std::string::npos) << more.out;
+  // One loss log over both parts (a line per 10 iterations: 10, 20 then 26), and its curve.
+  auto log = ReadText(t / "id.smile.losses.jsonl");
+  EXPECT_NE(log.find("\"iter\":20,"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"iter\":26,"), std::string::npos) << log;
+  EXPECT_NE(log.find("heldout_psnr"), std::string::npos) << log;
+  EXPECT_TRUE(fs::exists(t / "id.smile.losses.png"));
   CmdRun swap = Smile({"--quiet", "swap", "--identity", t / "id.smile", "--video", Clip("d11"), "-o",
                        t / "swap.mp4", "--max-frames", "12", "--compare", t / "cmp.mp4", "--sheet",
                        t / "sheet.png"});
