@@ -1,10 +1,12 @@
 // smile eval: measurements of models and videos, and an offline HTML report.
 //   smile eval fit    --model id.smile --video clip.mp4 [--frames N] [--lpips f.pt] [--json out.json]
 //   smile eval video  --input clip.mp4 [--output processed.mp4] [--json out.json]
+//   smile eval reenact --driver talk.mp4 --output reenacted.mp4 [--identity m.smile] [--json out.json]
 //   smile eval manip  --manip manip.ckpt --attr attr.ckpt --data DIR [--max N] [--json out.json]
 //   smile eval report -o report.html --inputs a.json b.json ... [--loss-log train.jsonl]
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "apps/command.h"
@@ -100,16 +102,7 @@ Status RunEvalFit(const std::vector<std::string>& args) {
   const std::string json = p.Get("json");
   SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
 
-  std::map<std::string, std::string> meta;
-  SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(model_path, &meta));
-  std::string video = p.Get("video");
-  if (video.empty()) {
-    std::string sources = meta.count("sources") ? meta["sources"] : "";
-    video = sources.substr(0, sources.find(';'));
-    if (video.empty()) return InvalidArgument("the model records no source clip: give --video <its clip>");
-    SMILE_LOG(kInfo) << "eval fit: the model's recorded source " << video;
-  }
-  if (!std::filesystem::exists(video)) return NotFound("video '" + video + "' does not exist; give --video");
+  // The user-supplied feature networks first: a missing file is reported before any work.
   std::unique_ptr<engine::LpipsMetric> lpips;
   if (!p.Get("lpips").empty()) {
     SMILE_ASSIGN_OR_RETURN(auto l, engine::LpipsMetric::Load(p.Get("lpips"), static_cast<int>(lpips_size)));
@@ -120,6 +113,16 @@ Status RunEvalFit(const std::vector<std::string>& args) {
     SMILE_ASSIGN_OR_RETURN(auto f, engine::InceptionFeatures::Load(p.Get("inception")));
     inception = std::make_unique<engine::InceptionFeatures>(std::move(f));
   }
+  std::map<std::string, std::string> meta;
+  SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(model_path, &meta));
+  std::string video = p.Get("video");
+  if (video.empty()) {
+    std::string sources = meta.count("sources") ? meta["sources"] : "";
+    video = sources.substr(0, sources.find(';'));
+    if (video.empty()) return InvalidArgument("the model records no source clip: give --video <its clip>");
+    SMILE_LOG(kInfo) << "eval fit: the model's recorded source " << video;
+  }
+  if (!std::filesystem::exists(video)) return NotFound("video '" + video + "' does not exist; give --video");
   models::InitTorchRuntime();
   SMILE_ASSIGN_OR_RETURN(auto r, engine::EvaluateFit(model, video, o, lpips.get(), inception.get(), meta));
   r.info.set("model", model_path);
@@ -130,6 +133,35 @@ Status RunEvalFit(const std::vector<std::string>& args) {
                 d, "", true);
   }
   return Finish(r, json);
+}
+
+// --identity media: photos / clips as given; an identity model (.smile) stands for the footage
+// it was fitted on (its recorded sources).
+Status IdentityRefs(const std::vector<std::string>& refs, std::vector<std::string>* out) {
+  for (const auto& ref : refs) {
+    if (!std::filesystem::exists(ref)) return NotFound("--identity '" + ref + "' does not exist");
+    if (std::filesystem::path(ref).extension() != ".smile") {
+      out->push_back(ref);
+      continue;
+    }
+    std::map<std::string, std::string> meta;
+    SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(ref, &meta));
+    std::string sources = meta.count("sources") ? meta["sources"] : "";
+    size_t before = out->size();
+    for (size_t pos = 0; pos < sources.size();) {
+      size_t semi = sources.find(';', pos);
+      if (semi == std::string::npos) semi = sources.size();
+      std::string src = sources.substr(pos, semi - pos);
+      if (!std::filesystem::exists(src))
+        return NotFound("identity model '" + ref + "' was fitted on '" + src +
+                        "', which is not here; give that footage or a photo of the identity as --identity");
+      out->push_back(src);
+      pos = semi + 1;
+    }
+    if (out->size() == before)
+      return InvalidArgument("identity model '" + ref + "' records no source footage; give a photo of the identity");
+  }
+  return Status::Ok();
 }
 
 Status RunEvalVideo(const std::vector<std::string>& args) {
@@ -156,31 +188,42 @@ Status RunEvalVideo(const std::vector<std::string>& args) {
   for (const char* k : {"input", "output"})
     if (!p.Get(k).empty() && !std::filesystem::exists(p.Get(k)))
       return NotFound(std::string("--") + k + " '" + p.Get(k) + "' does not exist");
-  for (const auto& ref : p.GetAll("identity")) {
-    if (!std::filesystem::exists(ref)) return NotFound("--identity '" + ref + "' does not exist");
-    if (std::filesystem::path(ref).extension() != ".smile") {
-      o.identity_refs.push_back(ref);
-      continue;
-    }
-    std::map<std::string, std::string> meta;  // an identity model: the footage it was fitted on
-    SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(ref, &meta));
-    std::string sources = meta.count("sources") ? meta["sources"] : "";
-    for (size_t pos = 0; pos < sources.size();) {
-      size_t semi = sources.find(';', pos);
-      if (semi == std::string::npos) semi = sources.size();
-      std::string src = sources.substr(pos, semi - pos);
-      if (!std::filesystem::exists(src))
-        return NotFound("identity model '" + ref + "' was fitted on '" + src +
-                        "', which is not here; give that footage or a photo of the identity as --identity");
-      o.identity_refs.push_back(src);
-      pos = semi + 1;
-    }
-    if (o.identity_refs.empty())
-      return InvalidArgument("identity model '" + ref + "' records no source footage; give a photo of the identity");
-  }
+  SMILE_RETURN_IF_ERROR(IdentityRefs(p.GetAll("identity"), &o.identity_refs));
   const std::string json = p.Get("json");
   SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
   SMILE_ASSIGN_OR_RETURN(auto r, engine::EvaluateVideo(p.Get("input"), p.Get("output"), o));
+  return Finish(r, json);
+}
+
+Status RunEvalReenact(const std::vector<std::string>& args) {
+  ArgParser p("eval reenact",
+              "Reenactment against its driver (the output may have another frame size and face): expression "
+              "landmark error (each face's landmark motion since the first frame, head motion removed, in "
+              "inter-ocular units) with the error of a still output as baseline, mouth / eye openness and in-plane "
+              "head angle correlation, and the output's face continuity, flicker, warping error and identity "
+              "consistency over time.");
+  p.Option("driver", "MEDIA", "the driving clip given to smile reenact", "", true);
+  p.Option("output", "MEDIA", "the reenacted clip smile reenact made from it", "", true);
+  p.Option("max-frames", "N", "stop after N frames");
+  p.MultiOption("identity", "MEDIA",
+                "the identity the output should show: photo(s), a clip, or an identity model (its recorded source "
+                "clip); adds face descriptor distances (needs scripts/fetch_models.sh)");
+  p.Option("json", "FILE", "write the results as JSON (for smile eval report)");
+  p.Epilog("example:\n  smile reenact --source alice.smile --driver talk.mp4 -o alice_talks.mp4\n"
+           "  smile eval reenact --driver talk.mp4 --output alice_talks.mp4 --identity alice.smile --json re.json");
+  Status status;
+  if (!ParseOrHelp(p, args, &status)) return status;
+  engine::VideoEvalOptions o;
+  if (p.Has("max-frames")) {
+    SMILE_ASSIGN_OR_RETURN(o.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
+  }
+  for (const char* k : {"driver", "output"})
+    if (!std::filesystem::exists(p.Get(k)))
+      return NotFound(std::string("--") + k + " '" + p.Get(k) + "' does not exist");
+  SMILE_RETURN_IF_ERROR(IdentityRefs(p.GetAll("identity"), &o.identity_refs));
+  const std::string json = p.Get("json");
+  SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
+  SMILE_ASSIGN_OR_RETURN(auto r, engine::EvaluateReenactment(p.Get("driver"), p.Get("output"), o));
   return Finish(r, json);
 }
 
@@ -269,11 +312,13 @@ Status RunEvalReport(const std::vector<std::string>& raw) {
   }
   ArgParser p("eval report",
               "One self-contained HTML page (inline CSS, charts and frames embedded as PNG data, no external "
-              "file) from the JSON results of smile eval fit / video, plus training loss curves.");
+              "file) from the JSON results of smile eval fit / video / reenact / manip, plus training loss curves.");
   p.Option("output", "FILE", "the HTML file to write", "", true);
   p.MultiOption("inputs", "JSON", "result files written by smile eval ... --json (several after one --inputs)");
   p.MultiOption("loss-log", "JSONL", "a training loss log to plot (repeatable)");
+  p.MultiOption("note", "TEXT", "a note shown at the top of the page, e.g. what was not evaluated (repeatable)");
   p.Option("title", "TEXT", "page title", "smile evaluation report");
+  p.Option("markdown", "FILE", "also write the key metrics of every run as Markdown tables (one per kind)");
   p.Epilog("example:\n  smile eval report -o report.html --inputs results/*.json");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
@@ -284,6 +329,7 @@ Status RunEvalReport(const std::vector<std::string>& raw) {
   std::vector<engine::EvalRecord> records;
   engine::ReportOptions ro;
   ro.title = p.Get("title");
+  ro.notes = p.GetAll("note");
   for (const auto& in : inputs) {
     SMILE_ASSIGN_OR_RETURN(auto j, engine::ReadJsonFile(in));
     auto r = engine::EvalRecord::FromJson(j);
@@ -299,6 +345,13 @@ Status RunEvalReport(const std::vector<std::string>& raw) {
   }
   const std::string out = p.Get("output");
   SMILE_RETURN_IF_ERROR(engine::WriteHtmlReport(out, records, ro));
+  if (!p.Get("markdown").empty()) {
+    const std::string md = p.Get("markdown");
+    std::ofstream f(md, std::ios::trunc);
+    f << engine::MarkdownSummary(records);
+    if (!f) return IoError("cannot write '" + md + "'; check the folder and free space");
+    std::printf("wrote %s\n", md.c_str());
+  }
   std::printf("wrote %s (%zu result file(s), %zu loss plot(s), %.0f KiB)\n", out.c_str(), records.size(), logs.size(),
               std::filesystem::file_size(out) / 1024.0);
   return Status::Ok();
@@ -309,21 +362,24 @@ Status RunEval(const std::vector<std::string>& args) {
       "usage: smile eval <what> [options]\n\n"
       "  fit     self-reenactment of an identity model on held-out frames of its clip (PSNR/SSIM/RMSE/LPIPS/FID)\n"
       "  video   flicker, warping error, continuity, landmark/pose error and identity consistency of a clip\n"
-      "          or of a processed clip against its input\n"
+      "          or of a processed clip (swap) against its input\n"
+      "  reenact expression landmark error, openness correlations, flicker and identity of a reenacted clip\n"
+      "          against its driver\n"
       "  manip   attribute AP / F1 (with the classifier of smile train attr) and cycle mIoU of the\n"
       "          manipulation stage on label maps\n"
       "  report  one self-contained HTML page from the JSON files the others write\n\n"
       "Run 'smile eval <what> --help' for the options.\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::fputs(usage.c_str(), stdout);
-    return args.empty() ? InvalidArgument("missing what to evaluate: fit, video, manip or report") : Status::Ok();
+    return args.empty() ? InvalidArgument("missing what to evaluate: fit, video, reenact, manip or report") : Status::Ok();
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "fit") return RunEvalFit(rest);
   if (args[0] == "video") return RunEvalVideo(rest);
+  if (args[0] == "reenact") return RunEvalReenact(rest);
   if (args[0] == "manip") return RunEvalManip(rest);
   if (args[0] == "report") return RunEvalReport(rest);
-  return InvalidArgument("unknown evaluation '" + args[0] + "': use fit, video, manip or report");
+  return InvalidArgument("unknown evaluation '" + args[0] + "': use fit, video, reenact, manip or report");
 }
 
 }  // namespace

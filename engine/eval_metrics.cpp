@@ -11,6 +11,7 @@
 #include "core/face_labels.h"
 #include "core/image_metrics.h"
 #include "engine/metrics.h"
+#include "engine/reenact.h"
 
 namespace smile::engine {
 
@@ -225,6 +226,94 @@ double WarpingErrorFromFlow(const cv::Mat& back, const cv::Mat& fwd, const cv::M
     }
   return n > 0 ? total / n : -1;
 }
+
+namespace {
+// The rigid points the reenactor uses for head pose (eye corners, nose).
+const std::vector<int> kRigidPoints = {36, 39, 42, 45, 27, 28, 29, 30, 31, 33, 35};
+}  // namespace
+
+std::vector<cv::Point2d> ExpressionMotion(const Landmarks& reference, const Landmarks& current) {
+  if (reference.size() != 68 || current.size() != 68) return {};
+  const double iod = InterOcular(reference);
+  if (iod <= 1e-6) return {};
+  // current -> reference frame: the inverse of the similarity reference -> current.
+  const cv::Matx23d m = Reenactor::Similarity(reference, current, kRigidPoints);
+  const double a = m(0, 0), b = m(1, 0), det = a * a + b * b;
+  if (det < 1e-12) return {};
+  // Reference face's upright axes: the eye line (subject's right eye -> left eye) is +x.
+  const cv::Point2f eye = LeftEyeCenter(reference) - RightEyeCenter(reference);
+  const double th = std::atan2(eye.y, eye.x), c = std::cos(th), s = std::sin(th);
+  std::vector<cv::Point2d> out;
+  for (int i = 0; i < 68; ++i) {
+    if (!Reenactor::IsExpressionPoint(i)) continue;
+    const double x = current[i].x - m(0, 2), y = current[i].y - m(1, 2);
+    // Inverse of [a -b; b a]: [a b; -b a] / det.
+    const double ux = (a * x + b * y) / det, uy = (-b * x + a * y) / det;
+    const double dx = ux - reference[i].x, dy = uy - reference[i].y;
+    out.emplace_back((c * dx + s * dy) / iod, (-s * dx + c * dy) / iod);
+  }
+  return out;
+}
+
+double ExpressionTransferError(const std::vector<cv::Point2d>& driver, const std::vector<cv::Point2d>& output) {
+  if (driver.empty() || driver.size() != output.size()) return kNaN;
+  double t = 0;
+  for (size_t i = 0; i < driver.size(); ++i) t += cv::norm(driver[i] - output[i]);
+  return t / driver.size();
+}
+
+double ExpressionMagnitude(const std::vector<cv::Point2d>& motion) {
+  if (motion.empty()) return kNaN;
+  double t = 0;
+  for (const auto& p : motion) t += cv::norm(p);
+  return t / motion.size();
+}
+
+RigidMotion RigidMotionBetween(const Landmarks& reference, const Landmarks& current) {
+  if (reference.size() != 68 || current.size() != 68) return {};
+  const cv::Matx23d m = Reenactor::Similarity(reference, current, kRigidPoints);
+  RigidMotion r;
+  r.scale = std::hypot(m(0, 0), m(1, 0));
+  if (r.scale < 1e-9) return {};
+  r.angle = std::atan2(m(1, 0), m(0, 0)) * kDeg;
+  r.ok = true;
+  return r;
+}
+
+double PearsonCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
+  double sa = 0, sb = 0;
+  int n = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (std::isfinite(a[i]) && std::isfinite(b[i])) sa += a[i], sb += b[i], ++n;
+  if (n < 3) return kNaN;
+  const double ma = sa / n, mb = sb / n;
+  double cab = 0, caa = 0, cbb = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (std::isfinite(a[i]) && std::isfinite(b[i])) {
+      cab += (a[i] - ma) * (b[i] - mb);
+      caa += (a[i] - ma) * (a[i] - ma);
+      cbb += (b[i] - mb) * (b[i] - mb);
+    }
+  if (caa <= 1e-300 || cbb <= 1e-300) return kNaN;
+  return cab / std::sqrt(caa * cbb);
+}
+
+void TrackContinuity::Add(bool face, bool detector_confirmed, int id) {
+  ++frames;
+  if (!face) {
+    if (gap_ == 0 && found > 0) ++gaps;
+    longest_gap = std::max(longest_gap, ++gap_);
+    return;
+  }
+  gap_ = 0;
+  ++found;
+  if (detector_confirmed) ++detected;
+  if (id >= 0 && last_id_ >= 0 && id != last_id_) ++id_changes;
+  if (id >= 0) last_id_ = id;
+}
+
+double TrackContinuity::found_rate() const { return frames ? double(found) / frames : kNaN; }
+double TrackContinuity::detected_rate() const { return frames ? double(detected) / frames : kNaN; }
 
 double SeriesMean(const std::vector<double>& v) {
   double t = 0;

@@ -1,10 +1,12 @@
 // Evaluation metrics without neural networks (SMILE paper section 3.4, and the usual
 // video / reenactment measures): image errors in a region, Frechet distance of feature
 // statistics (the math of FID), head pose from 68 landmarks (solvePnP against a generic
-// 3D face), landmark error, mask mIoU (cycle mIoU), temporal flicker and optical-flow
-// warping error. The network-based ones (Inception features, LPIPS) are in eval_nets.h.
+// 3D face), landmark error, expression transfer error (reenactment), mask mIoU (cycle
+// mIoU), temporal flicker, optical-flow warping error and detection / track continuity.
+// The network-based ones (Inception features, LPIPS) are in eval_nets.h.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -93,6 +95,49 @@ double WarpingError(const cv::Mat& driver_previous, const cv::Mat& driver_curren
 // `fwd` = DenseFlow(driver_previous, driver_current) (to reuse them for several outputs).
 double WarpingErrorFromFlow(const cv::Mat& back, const cv::Mat& fwd, const cv::Mat& output_previous,
                            const cv::Mat& output_current, const cv::Mat& region = cv::Mat(), const WarpOptions& o = {});
+
+// ---- reenactment (expression transfer) ----------------------------------------------
+// Expression motion of a face between a reference frame and the current frame of the SAME
+// face: the rigid similarity (eye corners and nose, as the reenactor uses) mapping the
+// reference onto the current landmarks is undone, and each expression point's motion
+// (brows, eyes, lips: Reenactor::IsExpressionPoint) is expressed in the reference face's
+// own upright axes (eye line horizontal) in units of its inter-ocular distance. So the
+// motion does not depend on where the face is, its size or its in-plane angle. Empty when
+// either set is not 68 points.
+std::vector<cv::Point2d> ExpressionMotion(const Landmarks& reference, const Landmarks& current);
+// Mean distance between two faces' expression motions (inter-ocular units): 0 when the output
+// made exactly the driver's expression changes. NaN when either is empty or they differ in size.
+double ExpressionTransferError(const std::vector<cv::Point2d>& driver, const std::vector<cv::Point2d>& output);
+// Mean length of an expression motion (the error an output that never moves would have).
+double ExpressionMagnitude(const std::vector<cv::Point2d>& motion);
+
+// In-plane head motion between two landmark sets of one face: the rigid similarity's angle
+// (degrees; positive turns the face clockwise on screen, image y pointing down) and scale.
+struct RigidMotion {
+  bool ok = false;
+  double angle = 0;  // degrees
+  double scale = 1;
+};
+RigidMotion RigidMotionBetween(const Landmarks& reference, const Landmarks& current);
+
+// Pearson correlation of the finite pairs of two series (NaN with fewer than 3 pairs or no
+// variance in either).
+double PearsonCorrelation(const std::vector<double>& a, const std::vector<double>& b);
+
+// ---- detection / track continuity ------------------------------------------------------
+// Fed once per frame with the main face of that frame (or none).
+struct TrackContinuity {
+  int64_t frames = 0, found = 0, detected = 0;
+  int64_t id_changes = 0;   // the main face's track id changed between two frames with a face
+  int64_t longest_gap = 0;  // longest run of frames without a face
+  int64_t gaps = 0;         // runs of frames without a face after a face was seen (track losses)
+  void Add(bool face, bool detector_confirmed = true, int id = -1);
+  double found_rate() const;     // share of frames with a face (NaN before any frame)
+  double detected_rate() const;  // share confirmed by the detector
+ private:
+  int64_t gap_ = 0;
+  int last_id_ = -1;
+};
 
 // Mean / standard deviation of the finite values of a series (NaN when none).
 double SeriesMean(const std::vector<double>& v);

@@ -219,6 +219,44 @@ figure img{max-width:1120px;display:block} figcaption{font-size:.85em;color:#555
 
 }  // namespace
 
+std::string MarkdownSummary(const std::vector<EvalRecord>& records, int decimals) {
+  std::vector<std::string> kinds;
+  for (const auto& r : records)
+    if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) kinds.push_back(r.kind);
+  auto cell = [](std::string s) {
+    for (auto& c : s)
+      if (c == '|' || c == '\n') c = ' ';
+    return s;
+  };
+  std::string out;
+  for (const auto& kind : kinds) {
+    std::vector<const EvalMetric*> columns;  // first occurrence of each key (label, unit)
+    for (const auto& r : records)
+      if (r.kind == kind)
+        for (const auto& m : r.metrics) {
+          bool seen = false;
+          for (const auto* c : columns) seen |= c->key == m.key;
+          if (m.bar && !seen) columns.push_back(&m);
+        }
+    out += "| " + kind + " run |";
+    for (const auto* c : columns) out += " " + cell(c->label) + (c->unit.empty() ? "" : " (" + cell(c->unit) + ")") + " |";
+    out += "\n| --- |";
+    for (size_t k = 0; k < columns.size(); ++k) out += " --- |";
+    out += "\n";
+    for (const auto& r : records) {
+      if (r.kind != kind) continue;
+      out += "| " + cell(r.title) + " |";
+      for (const auto* c : columns) {
+        const EvalMetric* m = r.FindMetric(c->key);
+        out += " " + (m ? FormatMetric(m->value, decimals) : std::string("-")) + " |";
+      }
+      out += "\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 std::string BuildHtmlReport(const std::vector<EvalRecord>& records, const ReportOptions& o) {
   std::ostringstream h;
   std::time_t now = std::time(nullptr);
@@ -228,6 +266,7 @@ std::string BuildHtmlReport(const std::vector<EvalRecord>& records, const Report
     << "</title>\n<style>" << kStyle << "</style></head><body>\n";
   h << "<h1>" << Esc(o.title) << "</h1>\n<p class=\"meta\">generated " << when << " by smile eval report from "
     << records.size() << " result file(s)</p>\n";
+  for (const auto& n : o.notes) h << "<div class=\"note\">" << Esc(n) << "</div>\n";
   // Overview: every run, and bar charts of the key metrics across runs.
   h << "<h2>Overview</h2>\n<table><tr><th>#</th><th>kind</th><th>run</th><th>source</th></tr>\n";
   for (size_t i = 0; i < records.size(); ++i)

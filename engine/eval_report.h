@@ -64,7 +64,12 @@ struct ReportOptions {
   std::string title = "smile evaluation report";
   std::vector<EvalImage> extra_images;  // e.g. training loss curves
   std::vector<std::string> sources;     // the JSON files read (listed in the report)
+  std::vector<std::string> notes;       // shown at the top (e.g. what was not evaluated and why)
 };
+
+// Markdown tables of the key metrics (those drawn as bars) of each kind of run, one row per
+// run: for quoting in notes and docs (`smile eval report --markdown FILE`).
+std::string MarkdownSummary(const std::vector<EvalRecord>& records, int decimals = 3);
 
 std::string BuildHtmlReport(const std::vector<EvalRecord>& records, const ReportOptions& options = {});
 Status WriteHtmlReport(const std::string& path, const std::vector<EvalRecord>& records,

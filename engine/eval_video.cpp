@@ -1,8 +1,10 @@
 #include "engine/eval_video.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
@@ -18,22 +20,9 @@
 namespace smile::engine {
 namespace {
 
-struct Continuity {
-  int64_t frames = 0, found = 0, detected = 0, id_changes = 0, longest_gap = 0, gap = 0;
-  int last_id = -1;
-  void Add(const TrackedFace* f) {
-    ++frames;
-    if (!f) {
-      longest_gap = std::max(longest_gap, ++gap);
-      return;
-    }
-    gap = 0;
-    ++found;
-    if (f->detected) ++detected;
-    if (last_id >= 0 && f->id != last_id) ++id_changes;
-    last_id = f->id;
-  }
-};
+void AddFace(TrackContinuity& c, const TrackedFace* f) {
+  if (f) c.Add(true, f->detected, f->id); else c.Add(false);
+}
 
 struct IdentityTrack {
   std::vector<FaceDescriptor> all;
@@ -75,8 +64,9 @@ Result<std::vector<float>> ReferenceEmbedding(const std::vector<std::string>& re
       auto f = src->Read();
       if (f.status().code() == StatusCode::kEndOfStream) break;
       if (!f.ok()) return f.status().WithContext(ref);
-      auto tracks = tracker.Update(*f->image, f->pts_us / 1e6);  // every frame: tracking needs them
-      if (i % step != 0) continue;
+      if (i % step != 0) continue;  // decoded only; a fresh detection on each sampled frame
+      tracker.Reset();
+      auto tracks = tracker.Update(*f->image, f->pts_us / 1e6);
       const TrackedFace* face = tracks.main_face();
       if (!face) continue;
       SMILE_ASSIGN_OR_RETURN(auto e, embedder.Embed(*f->image, face->landmarks));
@@ -126,7 +116,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   }
   std::vector<double> d_out_id, d_out_in, d_in_id;
 
-  Continuity cin, cout_;
+  TrackContinuity cin, cout_;
   IdentityTrack id_in, id_out;
   std::vector<double> index, flick_in, flick_out, warp_in, warp_out, nme, pose_err, id_in_out, yaw_in, yaw_out;
   cv::Mat prev_in, prev_out;
@@ -155,13 +145,13 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
     }
     bar.Update(i + 1);
     SMILE_ASSIGN_OR_RETURN(auto an, analyzer.Process(image, f->pts_us / 1e6));
-    cin.Add(an.found ? &an.face : nullptr);
+    AddFace(cin, an.found ? &an.face : nullptr);
     const TrackedFace* out_face = nullptr;
     TrackResult out_tracks;
     if (out_tracker && !out_image.empty()) {
       out_tracks = out_tracker->Update(out_image, f->pts_us / 1e6);
       out_face = out_tracks.main_face();
-      cout_.Add(out_face);
+      AddFace(cout_, out_face);
     }
     index.push_back(static_cast<double>(i));
     double fi = NAN, fo = NAN, wi = NAN, wo = NAN, e = NAN, pe = NAN, sio = NAN, yi = NAN, yo = NAN;
@@ -246,16 +236,18 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   if (!output.empty()) r.info.set("output", output);
   r.AddMetric("frames", "input frames", static_cast<double>(in_frames));
   if (out_src) r.AddMetric("output_frames", "output frames (read in step with the input)", static_cast<double>(out_frames));
-  r.AddMetric("face_rate", "input: frames with the main face", cin.frames ? double(cin.found) / cin.frames : NAN, "", true);
-  r.AddMetric("detected_rate", "input: frames confirmed by the detector", cin.frames ? double(cin.detected) / cin.frames : NAN);
+  r.AddMetric("face_rate", "input: frames with the main face", cin.found_rate(), "", true);
+  r.AddMetric("detected_rate", "input: frames confirmed by the detector", cin.detected_rate());
   r.AddMetric("id_changes", "input: main face id changes", static_cast<double>(cin.id_changes));
   r.AddMetric("longest_gap", "input: longest run without a face", static_cast<double>(cin.longest_gap), "frames");
+  r.AddMetric("track_losses", "input: times the face was lost after being found", static_cast<double>(cin.gaps));
   r.AddMetric("flicker_input", "input: flicker in the head region", SeriesMean(flick_in), "0-255", true);
   r.AddMetric("warp_input", "input: warping error in the head region", SeriesMean(warp_in), "MSE x1e3");
   r.AddMetric("identity_consecutive_input", "input: identity similarity, consecutive frames", SeriesMean(id_in.consecutive));
   r.AddMetric("identity_mean_input", "input: identity similarity to the clip mean", id_in.ToMean());
   if (out_src) {
-    r.AddMetric("face_rate_output", "output: frames with a face", cout_.frames ? double(cout_.found) / cout_.frames : NAN);
+    r.AddMetric("face_rate_output", "output: frames with a face", cout_.found_rate());
+    r.AddMetric("longest_gap_output", "output: longest run without a face", static_cast<double>(cout_.longest_gap), "frames");
     r.AddMetric("id_changes_output", "output: main face id changes", static_cast<double>(cout_.id_changes));
     r.AddMetric("flicker_output", "output: flicker in the head region", SeriesMean(flick_out), "0-255", true);
     r.AddMetric("flicker_added", "output - input flicker", SeriesMean(flick_out) - SeriesMean(flick_in), "0-255", true);
@@ -311,6 +303,201 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
                       std::to_string(in_frames));
   r.notes.push_back("identity similarity uses the LBP face descriptor (engine/face_descriptor.h), not a "
                     "face-recognition network: 1 = identical, it separates people only roughly");
+  return r;
+}
+
+namespace {
+
+// The face region from 68 landmarks: their convex hull grown by 15 % of the inter-ocular
+// distance and upwards by half of it (forehead), CV_8U 0/255.
+cv::Mat LandmarkRegion(cv::Size size, const Landmarks& pts) {
+  cv::Mat region = cv::Mat::zeros(size, CV_8U);
+  if (pts.size() != 68) return region;
+  const double iod = InterOcular(pts);
+  std::vector<cv::Point> poly;
+  for (const auto& p : pts) poly.emplace_back(cvRound(p.x), cvRound(p.y));
+  const cv::Point2f up = (Mean(pts, 17, 26) - Mean(pts, 6, 10)) * 0.5f;
+  for (int i = 17; i <= 26; ++i) poly.emplace_back(cvRound(pts[i].x + up.x), cvRound(pts[i].y + up.y));
+  std::vector<cv::Point> hull;
+  cv::convexHull(poly, hull);
+  cv::fillConvexPoly(region, hull, cv::Scalar(255));
+  const int grow = std::max(1, static_cast<int>(0.15 * iod));
+  cv::dilate(region, region, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * grow + 1, 2 * grow + 1}));
+  return region;
+}
+
+cv::Rect PadRect(const cv::Rect& r, double frac, cv::Size size) {
+  const int pad = std::max(8, static_cast<int>(r.width * frac));
+  return cv::Rect(r.x - pad, r.y - pad, r.width + 2 * pad, r.height + 2 * pad) & cv::Rect(0, 0, size.width, size.height);
+}
+
+// Flicker and warping error (x1000) of consecutive frames of one clip in `region`, along the
+// clip's own flow, on a box around the region.
+std::pair<double, double> TemporalErrors(const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& region) {
+  cv::Rect roi = PadRect(cv::boundingRect(region), 0.125, cur.size());
+  if (roi.area() <= 64) return {NAN, NAN};
+  cv::Mat r = region(roi);
+  const double f = RegionFlicker(prev(roi), cur(roi), r);
+  cv::Mat back = DenseFlow(cur(roi), prev(roi)), fwd = DenseFlow(prev(roi), cur(roi));
+  const double w = WarpingErrorFromFlow(back, fwd, prev(roi), cur(roi), r);
+  return {f, w >= 0 ? w * 1000 : NAN};
+}
+
+}  // namespace
+
+Result<EvalRecord> EvaluateReenactment(const std::string& driver, const std::string& output, const VideoEvalOptions& o) {
+  SMILE_ASSIGN_OR_RETURN(auto d_src, capture::OpenSource(driver));
+  SMILE_ASSIGN_OR_RETURN(auto o_src, capture::OpenSource(output));
+  SMILE_ASSIGN_OR_RETURN(auto d_tracker, FaceTracker::Create());
+  SMILE_ASSIGN_OR_RETURN(auto o_tracker, FaceTracker::Create());
+  std::unique_ptr<FaceEmbedder> embedder;
+  std::vector<float> id_ref;
+  if (!o.identity_refs.empty()) {
+    auto e = FaceEmbedder::Load();
+    if (!e.ok()) return e.status().WithContext("identity distance (--identity) needs the FaceRes model");
+    embedder = std::make_unique<FaceEmbedder>(std::move(*e));
+    SMILE_ASSIGN_OR_RETURN(id_ref, ReferenceEmbedding(o.identity_refs, o.identity_ref_frames, *embedder));
+  }
+  const int64_t total = d_src->info().frame_count;
+  const int64_t n_target = o.max_frames > 0 ? (total > 0 ? std::min(total, o.max_frames) : o.max_frames) : total;
+
+  TrackContinuity c_drv, c_out;
+  IdentityTrack id_out;
+  std::vector<double> index, expr_err, expr_still, mouth_d, mouth_o, eye_d, eye_o, angle_d, angle_o, angle_err,
+      scale_d, scale_o, flick_d, flick_o, warp_d, warp_o, d_out_id, d_out_drv;
+  Landmarks ref_d, ref_o;
+  cv::Mat prev_d, prev_o;
+  Landmarks prev_ld, prev_lo;
+  std::vector<cv::Mat> sheet;
+  int64_t frames = 0, out_frames = 0;
+  ProgressBar bar("eval reenact", n_target > 0 ? n_target : 0, "frames");
+  for (int64_t i = 0; !StopRequested() && (o.max_frames < 0 || i < o.max_frames); ++i) {
+    auto f = d_src->Read();
+    if (f.status().code() == StatusCode::kEndOfStream) break;
+    if (!f.ok()) return f.status().WithContext(driver);
+    auto g = o_src->Read();
+    if (g.status().code() == StatusCode::kEndOfStream) break;
+    if (!g.ok()) return g.status().WithContext(output);
+    ++frames, ++out_frames;
+    bar.Update(i + 1);
+    const cv::Mat dimg = f->image->clone(), oimg = g->image->clone();
+    const double t = f->pts_us / 1e6;
+    auto dt = d_tracker.Update(dimg, t);
+    auto ot = o_tracker.Update(oimg, t);
+    const TrackedFace* df = dt.main_face();
+    const TrackedFace* of = ot.main_face();
+    AddFace(c_drv, df);
+    AddFace(c_out, of);
+    index.push_back(static_cast<double>(i));
+    double ee = NAN, es = NAN, md = NAN, mo = NAN, ed = NAN, eo = NAN, ad = NAN, ao = NAN, ae = NAN, sd = NAN,
+           so = NAN, fd = NAN, fo = NAN, wd = NAN, wo = NAN;
+    const Landmarks ld = df ? df->raw_landmarks : Landmarks(), lo = of ? of->raw_landmarks : Landmarks();
+    if (ld.size() == 68) md = MouthOpenness(ld), ed = EyeOpenness(ld);
+    if (lo.size() == 68) mo = MouthOpenness(lo), eo = EyeOpenness(lo);
+    if (ld.size() == 68 && lo.size() == 68) {
+      if (ref_d.empty()) ref_d = ld, ref_o = lo;
+      const auto md_motion = ExpressionMotion(ref_d, ld), mo_motion = ExpressionMotion(ref_o, lo);
+      ee = ExpressionTransferError(md_motion, mo_motion);
+      es = ExpressionMagnitude(md_motion);
+      const RigidMotion rd = RigidMotionBetween(ref_d, ld), ro = RigidMotionBetween(ref_o, lo);
+      if (rd.ok) ad = rd.angle, sd = rd.scale;
+      if (ro.ok) ao = ro.angle, so = ro.scale;
+      if (rd.ok && ro.ok) ae = std::fabs(rd.angle - ro.angle);
+    }
+    if (ld.size() == 68 && prev_ld.size() == 68 && !prev_d.empty())
+      std::tie(fd, wd) = TemporalErrors(prev_d, dimg, LandmarkRegion(dimg.size(), ld));
+    if (lo.size() == 68) {
+      if (prev_lo.size() == 68 && !prev_o.empty() && prev_o.size() == oimg.size())
+        std::tie(fo, wo) = TemporalErrors(prev_o, oimg, LandmarkRegion(oimg.size(), lo));
+      id_out.Add(ComputeDescriptor(oimg, lo));
+      if (embedder) {
+        auto eo_emb = embedder->Embed(oimg, lo);
+        if (eo_emb.ok()) {
+          d_out_id.push_back(FaceEmbedder::Distance(*eo_emb, id_ref));
+          if (ld.size() == 68)
+            if (auto ed_emb = embedder->Embed(dimg, ld); ed_emb.ok())
+              d_out_drv.push_back(FaceEmbedder::Distance(*eo_emb, *ed_emb));
+        }
+      }
+    }
+    if (o.sheet_rows > 0 && n_target > 0 && static_cast<int>(sheet.size()) < o.sheet_rows && ld.size() == 68 &&
+        lo.size() == 68 && i >= (n_target - 1) * (2 * static_cast<int64_t>(sheet.size()) + 1) / (2 * o.sheet_rows)) {
+      char cap[96];
+      std::snprintf(cap, sizeof(cap), "output  expr err %.3f", ee);
+      cv::Rect rd = PadRect(cv::boundingRect(LandmarkRegion(dimg.size(), ld)), 0.15, dimg.size());
+      cv::Rect ro = PadRect(cv::boundingRect(LandmarkRegion(oimg.size(), lo)), 0.15, oimg.size());
+      cv::Mat row;
+      cv::hconcat(std::vector<cv::Mat>{Thumb(dimg, rd, 200, "driver " + std::to_string(i)), Thumb(oimg, ro, 200, cap)},
+                  row);
+      sheet.push_back(row);
+    }
+    expr_err.push_back(ee), expr_still.push_back(es), mouth_d.push_back(md), mouth_o.push_back(mo);
+    eye_d.push_back(ed), eye_o.push_back(eo), angle_d.push_back(ad), angle_o.push_back(ao), angle_err.push_back(ae);
+    scale_d.push_back(sd), scale_o.push_back(so), flick_d.push_back(fd), flick_o.push_back(fo);
+    warp_d.push_back(wd), warp_o.push_back(wo);
+    prev_d = dimg, prev_o = oimg, prev_ld = ld, prev_lo = lo;
+  }
+  bar.Finish();
+  if (StopRequested()) return Cancelled("eval reenact interrupted");
+  if (frames == 0) return NotFound("'" + driver + "' or '" + output + "' has no frame");
+
+  EvalRecord r;
+  r.kind = "reenact";
+  r.title = std::filesystem::path(driver).filename().string() + " drives " +
+            std::filesystem::path(output).filename().string();
+  r.info.set("driver", driver);
+  r.info.set("output", output);
+  r.info.set("driver size", std::to_string(d_src->info().width) + "x" + std::to_string(d_src->info().height));
+  r.info.set("output size", std::to_string(o_src->info().width) + "x" + std::to_string(o_src->info().height));
+  r.AddMetric("frames", "frames (driver and output read in step)", static_cast<double>(frames));
+  r.AddMetric("face_rate_driver", "driver: frames with a face", c_drv.found_rate());
+  r.AddMetric("face_rate_output", "output: frames with a face", c_out.found_rate(), "", true);
+  r.AddMetric("track_losses_output", "output: times the face was lost", static_cast<double>(c_out.gaps));
+  r.AddMetric("id_changes_output", "output: main face id changes", static_cast<double>(c_out.id_changes));
+  r.AddMetric("expr_error", "expression landmark error driver vs output (/ inter-ocular)", SeriesMean(expr_err), "",
+              true);
+  r.AddMetric("expr_still", "the same for an output that never moves (baseline)", SeriesMean(expr_still), "", true);
+  r.AddMetric("mouth_corr", "mouth openness correlation driver vs output (Pearson)", PearsonCorrelation(mouth_d, mouth_o),
+              "", true);
+  r.AddMetric("eye_corr", "eye openness correlation driver vs output (Pearson)", PearsonCorrelation(eye_d, eye_o));
+  r.AddMetric("angle_error", "in-plane head angle error vs driver (since the first frame)", SeriesMean(angle_err), "deg");
+  r.AddMetric("angle_corr", "in-plane head angle correlation driver vs output", PearsonCorrelation(angle_d, angle_o));
+  r.AddMetric("scale_corr", "head scale correlation driver vs output", PearsonCorrelation(scale_d, scale_o));
+  r.AddMetric("flicker_driver", "driver: flicker in the face region", SeriesMean(flick_d), "0-255");
+  r.AddMetric("flicker_output", "output: flicker in the face region", SeriesMean(flick_o), "0-255", true);
+  r.AddMetric("warp_driver", "driver: warping error along its own flow", SeriesMean(warp_d), "MSE x1e3");
+  r.AddMetric("warp_output", "output: warping error along its own flow", SeriesMean(warp_o), "MSE x1e3", true);
+  r.AddMetric("identity_consecutive_output", "output: identity similarity, consecutive frames",
+              SeriesMean(id_out.consecutive));
+  r.AddMetric("identity_mean_output", "output: identity similarity to the clip mean", id_out.ToMean());
+  if (embedder) {
+    r.AddMetric("id_dist_output_identity", "face descriptor distance output -> identity", SeriesMean(d_out_id), "",
+                true);
+    r.AddMetric("id_dist_output_driver", "face descriptor distance output -> driver", SeriesMean(d_out_drv), "", true);
+    r.notes.push_back("identity distances: FaceRes descriptors (1 - cosine; 0 = same face), reference = mean "
+                      "embedding of the --identity media's faces");
+  }
+  r.series.push_back({"expression landmark error per frame (/ inter-ocular)", "frame", "NME",
+                      {{"output vs driver", index, expr_err}, {"still output (baseline)", index, expr_still}}});
+  r.series.push_back({"mouth openness (inner-lip gap / mouth width)", "frame", "ratio",
+                      {{"driver", index, mouth_d}, {"output", index, mouth_o}}});
+  r.series.push_back({"eye openness (eye aspect ratio)", "frame", "ratio", {{"driver", index, eye_d}, {"output", index, eye_o}}});
+  r.series.push_back({"in-plane head angle since the first frame", "frame", "deg",
+                      {{"driver", index, angle_d}, {"output", index, angle_o}}});
+  r.series.push_back({"flicker per frame (face region, mean |frame t - frame t-1|)", "frame", "0-255",
+                      {{"driver", index, flick_d}, {"output", index, flick_o}}});
+  r.series.push_back({"warping error per frame (face region, own flow)", "frame", "MSE x1e3",
+                      {{"driver", index, warp_d}, {"output", index, warp_o}}});
+  if (!sheet.empty()) {
+    cv::Mat s;
+    cv::vconcat(sheet, s);
+    r.images.push_back(MakeEvalImage("driver | output (same frame)", s));
+  }
+  if (ref_d.empty()) r.notes.push_back("no frame had a face in both the driver and the output: no expression figures");
+  r.notes.push_back("expression motion: each face's landmark motion since the first frame with both faces, rigid head "
+                    "motion (eye corners + nose similarity) removed, in the face's own upright axes and inter-ocular "
+                    "units; yaw / pitch are not transferred by the reenactor and not compared");
+  r.notes.push_back("identity similarity uses the LBP face descriptor (engine/face_descriptor.h): 1 = identical");
   return r;
 }
 

@@ -35,4 +35,19 @@ struct VideoEvalOptions {
 // `output` empty: the input alone.
 Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& output, const VideoEvalOptions& o);
 
+// Reenactment (`smile eval reenact`): a reenacted clip (the source's face, any frame size)
+// against the driver it was made from, read frame by frame in step:
+//  - expression transfer: per frame, the driver's and the output's expression motion since
+//    the first frame with both faces (ExpressionMotion: rigid head motion removed, in each
+//    face's own inter-ocular units) and their distance (landmark error of the expression);
+//    the "still" baseline is the error of an output that never moves;
+//  - Pearson correlation of mouth and eye openness driver vs output over time; in-plane head
+//    angle error (the reenactor transfers roll, scale and position, not yaw / pitch);
+//  - the output's face continuity, flicker and warping error (along its own optical flow)
+//    in the face region (landmark hull), beside the driver's; identity consistency over time
+//    (LBP descriptor) and, with `identity_refs`, FaceRes distances output -> identity /
+//    output -> driver.
+Result<EvalRecord> EvaluateReenactment(const std::string& driver, const std::string& output,
+                                       const VideoEvalOptions& o);
+
 }  // namespace smile::engine

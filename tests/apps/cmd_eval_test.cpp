@@ -38,7 +38,14 @@ TEST(CliEval, HelpAndBadArguments) {
   EXPECT_EQ(none.code, 2);
   CmdRun unknown = Smile({"eval", "fid"});
   EXPECT_EQ(unknown.code, 2);
-  EXPECT_NE(unknown.out.find("fit, video, manip or report"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("fit, video, reenact, manip or report"), std::string::npos) << unknown.out;
+  CmdRun re_help = Smile({"eval", "reenact", "--help"});
+  EXPECT_EQ(re_help.code, 0) << re_help.out;
+  for (const char* opt : {"--driver", "--output", "--identity", "--max-frames", "--json"})
+    EXPECT_NE(re_help.out.find(opt), std::string::npos) << opt;
+  CmdRun re_missing = Smile({"eval", "reenact", "--driver", "/nonexistent.mp4", "--output", "/nonexistent2.mp4"});
+  EXPECT_EQ(re_missing.code, 1) << re_missing.out;
+  EXPECT_NE(re_missing.out.find("--driver '/nonexistent.mp4' does not exist"), std::string::npos) << re_missing.out;
   CmdRun fit_help = Smile({"eval", "fit", "--help"});
   EXPECT_EQ(fit_help.code, 0);
   for (const char* opt : {"--model", "--video", "--frames", "--lpips", "--inception", "--json"})
@@ -51,6 +58,18 @@ TEST(CliEval, HelpAndBadArguments) {
   EXPECT_NE(no_model.out.find("does not exist"), std::string::npos) << no_model.out;
   CmdRun report_empty = Smile({"eval", "report", "-o", "/tmp/x.html"});
   EXPECT_EQ(report_empty.code, 2) << report_empty.out;
+}
+
+// The feature networks are the user's files: a missing one is named with the fix, before any work.
+TEST(CliEval, MissingFeatureNetworksSayHowToFix) {
+  TempDir t;
+  { std::ofstream(t / "id.smile") << "not a model"; }
+  for (const char* opt : {"--lpips", "--inception"}) {
+    CmdRun r = Smile({"eval", "fit", "--model", t / "id.smile", "--video", t / "id.smile", opt, t / "missing.pt"});
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("missing.pt' does not exist"), std::string::npos) << opt << "\n" << r.out;
+    EXPECT_NE(r.out.find("torch.jit"), std::string::npos) << opt << "\n" << r.out;
+  }
 }
 
 TEST(CliEval, ReportFromJsonFiles) {
@@ -68,13 +87,17 @@ TEST(CliEval, ReportFromJsonFiles) {
   std::ofstream(t / "loss.jsonl") << R"({"iter":1,"time":1.0,"elapsed":1.0,"losses":{"g":1.0,"d":0.7}})" << "\n"
                                   << R"({"iter":2,"time":2.0,"elapsed":2.0,"losses":{"g":0.8,"d":0.69}})" << "\n";
   CmdRun r = Smile({"eval", "report", "-o", t / "report.html", "--inputs", t / "a.json", t / "b.json",
-                    "--loss-log", t / "loss.jsonl"});
+                    "--loss-log", t / "loss.jsonl", "--note", "manipulation: no model <bundled>", "--markdown",
+                    t / "summary.md"});
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string html = ReadAll(t / "report.html");
   ExpectSelfContained(html, 4);  // bar chart, 2 series plots, loss curves
   EXPECT_NE(html.find("run a"), std::string::npos);
   EXPECT_NE(html.find("run b"), std::string::npos);
   EXPECT_NE(html.find("24.500"), std::string::npos);
+  EXPECT_NE(html.find("manipulation: no model &lt;bundled&gt;"), std::string::npos);
+  EXPECT_EQ(ReadAll(t / "summary.md"),
+            "| fit run | PSNR, crop (dB) |\n| --- | --- |\n| run a | 24.500 |\n| run b | 26.000 |\n\n");
   { std::ofstream(t / "bad.json") << "{\"x\": 1}"; }
   CmdRun bad = Smile({"eval", "report", "-o", t / "r2.html", "--inputs", t / "bad.json"});
   EXPECT_NE(bad.code, 0);
@@ -153,5 +176,36 @@ TEST(CliEvalMedia, IdentityDistancesSeparatePeople) {
   EXPECT_NE(bad.out.find("does not exist"), std::string::npos) << bad.out;
 }
 
-}  // namespace
+// Expression landmark error has known answers on real footage: a clip against itself is 0 with
+// perfectly correlated mouth and angle; another person who does not follow the driver is far
+// from 0 (about the error of a still output).
+TEST(CliEvalMedia, ReenactAgainstItselfAndAnUnrelatedClip) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun self = Smile({"--quiet", "eval", "reenact", "--driver", Clip("d20"), "--output", Clip("d20"), "--max-frames",
+                       "20", "--json", t / "self.json"});
+  ASSERT_EQ(self.code, 0) << self.out;
+  for (const char* w : {"expression landmark error", "mouth openness correlation", "flicker", "warping error"})
+    EXPECT_NE(self.out.find(w), std::string::npos) << w << "\n" << self.out;
+  const std::string sj = ReadAll(t / "self.json");
+  EXPECT_EQ(MetricValue(sj, "frames"), 20);
+  EXPECT_EQ(MetricValue(sj, "face_rate_output"), 1.0);
+  EXPECT_EQ(MetricValue(sj, "expr_error"), 0.0) << sj.substr(0, 3000);
+  EXPECT_GT(MetricValue(sj, "expr_still"), 0.005);  // the driver does move
+  EXPECT_NEAR(MetricValue(sj, "mouth_corr"), 1.0, 1e-9);
+  EXPECT_EQ(MetricValue(sj, "angle_error"), 0.0);
+  EXPECT_NEAR(MetricValue(sj, "flicker_output"), MetricValue(sj, "flicker_driver"), 1e-9);
+  // d11 (512x512, another person) "driven" by d20 (480x480): different sizes are fine.
+  CmdRun other = Smile({"--quiet", "eval", "reenact", "--driver", Clip("d20"), "--output", Clip("d11"),
+                        "--max-frames", "20", "--json", t / "other.json"});
+  ASSERT_EQ(other.code, 0) << other.out;
+  const std::string oj = ReadAll(t / "other.json");
+  EXPECT_GT(MetricValue(oj, "expr_error"), 0.5 * MetricValue(oj, "expr_still")) << oj.substr(0, 3000);
+  CmdRun rep = Smile({"eval", "report", "-o", t / "report.html", "--inputs", t / "self.json", t / "other.json"});
+  ASSERT_EQ(rep.code, 0) << rep.out;
+  const std::string html = ReadAll(t / "report.html");
+  ExpectSelfContained(html, 6);
+  EXPECT_NE(html.find("d20.mp4 drives d11.mp4"), std::string::npos);
+}
 
+}  // namespace

@@ -202,6 +202,127 @@ TEST(EvalTemporal, WarpingErrorOfATranslationIsNearZero) {
   EXPECT_NEAR(mean[1], -2.0, 0.3);
 }
 
+// ---- reenactment: expression motion, rigid motion, correlation ----
+
+// A schematic 68-point face (iBUG layout) centred at (cx, cy), inter-ocular distance 80.
+Landmarks SchematicFace(double cx = 250, double cy = 250) {
+  Landmarks p(68);
+  auto set = [&](int i, double x, double y) { p[i] = cv::Point2f(float(cx + x), float(cy + y)); };
+  for (int i = 0; i <= 16; ++i) {
+    const double a = CV_PI - CV_PI * i / 16;  // the jaw: lower half ellipse, subject's right first
+    set(i, 95 * std::cos(a), 20 + 90 * std::sin(a));
+  }
+  for (int i = 0; i < 5; ++i) set(17 + i, -70 + 12 * i, -62 + (i == 2 ? -6 : 0)), set(22 + i, 22 + 12 * i, -62 + (i == 2 ? -6 : 0));
+  for (int i = 0; i < 4; ++i) set(27 + i, 0, -40 + 12 * i);
+  for (int i = 0; i < 5; ++i) set(31 + i, -16 + 8 * i, 14 + (i == 2 ? 3 : 0));
+  for (int e = 0; e < 2; ++e)
+    for (int i = 0; i < 6; ++i) {
+      const double a = CV_PI - 2 * CV_PI * i / 6;
+      set(36 + 6 * e + i, (e ? 40 : -40) + 15 * std::cos(a), -30 - 6 * std::sin(a));
+    }
+  for (int i = 0; i < 12; ++i) {
+    const double a = CV_PI - 2 * CV_PI * i / 12;
+    set(48 + i, 35 * std::cos(a), 50 - 12 * std::sin(a));
+  }
+  for (int i = 0; i < 8; ++i) {
+    const double a = CV_PI - 2 * CV_PI * i / 8;
+    set(60 + i, 25 * std::cos(a), 50 - 4 * std::sin(a));
+  }
+  return p;
+}
+
+Landmarks Transform(const Landmarks& pts, double angle_deg, double scale, cv::Point2d shift) {
+  const double a = angle_deg * CV_PI / 180, c = std::cos(a) * scale, s = std::sin(a) * scale;
+  Landmarks out;
+  for (const auto& q : pts) out.emplace_back(float(c * q.x - s * q.y + shift.x), float(s * q.x + c * q.y + shift.y));
+  return out;
+}
+
+TEST(EvalReenact, SchematicFaceIsSane) {
+  Landmarks f = SchematicFace();
+  EXPECT_NEAR(InterOcular(f), 80.0, 1e-3);
+  EXPECT_NEAR(MouthOpenness(f), (8 + 2 * 8 * std::sin(CV_PI / 4)) / 3 / 70, 1e-4);  // inner-lip gap / width
+}
+
+TEST(EvalReenact, ExpressionTransferIsZeroWhateverTheFacePlacement) {
+  const Landmarks d0 = SchematicFace();
+  Landmarks d1 = d0;
+  const double iod = InterOcular(d0);
+  for (int i = 48; i <= 59; ++i) d1[i].y += float(0.1 * iod);  // outer lips move down by 0.1 IOD
+  // The driver also turns its head (roll 8 degrees, 10 % closer) while opening: removed.
+  const Landmarks d1_moved = Transform(d1, 8, 1.1, {-30, 12});
+  const auto drv = ExpressionMotion(d0, d1_moved);
+  ASSERT_EQ(drv.size(), 42u);  // brows, eyes, lips
+  // 12 of the 42 expression points moved by 0.1 inter-ocular, straight down in the face's axes.
+  EXPECT_NEAR(ExpressionMagnitude(drv), 12 * 0.1 / 42, 1e-6);
+  int lip = 0;
+  for (int i = 17, k = 0; i < 68; ++i) {
+    if (i >= 27 && i <= 35) continue;
+    if (i >= 48 && i <= 59) {
+      EXPECT_NEAR(drv[k].x, 0.0, 1e-6);
+      EXPECT_NEAR(drv[k].y, 0.1, 1e-6);
+      ++lip;
+    }
+    ++k;
+  }
+  EXPECT_EQ(lip, 12);
+  // The output: the same face elsewhere, smaller and tilted by 25 degrees, making the same change
+  // and a different head motion of its own.
+  const Landmarks o0 = Transform(d0, 25, 0.6, {400, 100});
+  const Landmarks o1 = Transform(Transform(d1, 25, 0.6, {400, 100}), -5, 0.9, {20, 4});
+  EXPECT_NEAR(ExpressionTransferError(drv, ExpressionMotion(o0, o1)), 0.0, 1e-5);
+  // An output that never moves has the baseline error; one that does half the motion, half of it.
+  EXPECT_NEAR(ExpressionTransferError(drv, ExpressionMotion(o0, o0)), ExpressionMagnitude(drv), 1e-6);
+  Landmarks half = d0;
+  for (int i = 48; i <= 59; ++i) half[i].y += float(0.05 * iod);
+  EXPECT_NEAR(ExpressionTransferError(drv, ExpressionMotion(o0, Transform(half, 25, 0.6, {400, 100}))),
+              ExpressionMagnitude(drv) / 2, 1e-5);
+  EXPECT_TRUE(ExpressionMotion(d0, Landmarks(5)).empty());
+  EXPECT_TRUE(std::isnan(ExpressionTransferError(drv, {})));
+}
+
+TEST(EvalReenact, RigidMotionKnownRotationAndScale) {
+  const Landmarks a = SchematicFace();
+  const RigidMotion m = RigidMotionBetween(a, Transform(a, 15, 1.3, {7, -9}));
+  ASSERT_TRUE(m.ok);
+  EXPECT_NEAR(m.angle, 15.0, 1e-4);  // landmarks are float
+  EXPECT_NEAR(m.scale, 1.3, 1e-5);
+  EXPECT_FALSE(RigidMotionBetween(a, Landmarks()).ok);
+}
+
+TEST(EvalReenact, PearsonKnownValues) {
+  EXPECT_NEAR(PearsonCorrelation({1, 2, 3}, {1, 3, 2}), 0.5, 1e-12);
+  EXPECT_NEAR(PearsonCorrelation({1, 2, 3, 4}, {3, 5, 7, 9}), 1.0, 1e-12);
+  EXPECT_NEAR(PearsonCorrelation({1, 2, 3, 4}, {-1, -2, -3, -4}), -1.0, 1e-12);
+  EXPECT_NEAR(PearsonCorrelation({1, NAN, 2, 3, 9}, {1, 5, 3, 2, NAN}), 0.5, 1e-12);  // non-finite pairs skipped
+  EXPECT_TRUE(std::isnan(PearsonCorrelation({1, 1, 1}, {1, 2, 3})));
+  EXPECT_TRUE(std::isnan(PearsonCorrelation({1, 2}, {1, 2})));
+}
+
+TEST(EvalContinuity, CountsGapsLossesAndIdChanges) {
+  TrackContinuity c;
+  EXPECT_TRUE(std::isnan(c.found_rate()));
+  c.Add(false);            // before any face: a gap, not a loss
+  c.Add(true, true, 1);
+  c.Add(true, false, 1);   // coasting
+  c.Add(false);
+  c.Add(false);            // lost for 2 frames
+  c.Add(true, true, 2);    // found again with a new id
+  c.Add(true, true, 2);
+  EXPECT_EQ(c.frames, 7);
+  EXPECT_EQ(c.found, 4);
+  EXPECT_EQ(c.detected, 3);
+  EXPECT_EQ(c.gaps, 1);
+  EXPECT_EQ(c.longest_gap, 2);
+  EXPECT_EQ(c.id_changes, 1);
+  EXPECT_NEAR(c.found_rate(), 4.0 / 7, 1e-12);
+  EXPECT_NEAR(c.detected_rate(), 3.0 / 7, 1e-12);
+  TrackContinuity all;
+  for (int i = 0; i < 5; ++i) all.Add(true, true, 3);
+  EXPECT_EQ(all.found_rate(), 1.0);
+  EXPECT_EQ(all.gaps + all.longest_gap + all.id_changes, 0);
+}
+
 // ---- TorchScript feature networks built here with torch::jit::Module::define ----
 
 std::string SaveScript(const std::string& name, const std::string& src, const torch::Tensor& weight) {

@@ -128,6 +128,20 @@ TEST(EvalReport, HtmlIsSelfContainedWithFigures) {
   EXPECT_FALSE(WriteHtmlReport("/nonexistent/dir/r.html", records).ok());
 }
 
+TEST(EvalReport, MarkdownSummaryOneTablePerKind) {
+  EvalRecord v;
+  v.kind = "video";
+  v.title = "a | b";
+  v.AddMetric("flicker", "flicker", 1.23456, "0-255", true);
+  v.AddMetric("hidden", "not a key metric", 7);
+  std::vector<EvalRecord> records = {SampleRecord("first", 24.0), v, SampleRecord("second", NAN)};
+  records[2].metrics.erase(records[2].metrics.begin());  // a run without the column
+  const std::string md = MarkdownSummary(records, 2);
+  EXPECT_EQ(md,
+            "| fit run | PSNR, crop (dB) |\n| --- | --- |\n| first | 24.00 |\n| second | - |\n\n"
+            "| video run | flicker (0-255) |\n| --- | --- |\n| a   b | 1.23 |\n\n");
+}
+
 TEST(EvalReport, PlotsDrawSomething) {
   LinePlot p{"t", "x", "y", {{"a", {0, 1, 2}, {1, 3, 2}}, {"b", {0, 1, 2}, {2, NAN, 1}}}};
   cv::Mat img = DrawLinePlot(p, 400, 200);
