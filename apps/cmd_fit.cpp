@@ -107,7 +107,8 @@ Status RunFit(const std::vector<std::string>& args) {
            engine::kParserAuto);
   p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
-           "Ctrl-C stops early and keeps the best model so far.");
+           "Ctrl-C stops early and keeps the best model so far.\n" +
+           std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   auto inputs = p.GetAll("identity");
