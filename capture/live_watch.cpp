@@ -187,7 +187,7 @@ class LiveWatchImpl : public LiveWatch {
       if (StopRequested()) return EndOfStream();
       s.cv.wait_for(lk, std::chrono::milliseconds(100));
       const int64_t now = SteadyMicros();
-      if (!reported && !s.reconnecting && !s.slot && now - s.last_arrival_us > s.options.stall_report_s * 1e6) {
+      if (!reported && !s.reconnecting && !s.finished && !s.slot && now - s.last_arrival_us > s.options.stall_report_s * 1e6) {
         reported = true;
         wait_from = s.last_arrival_us;
         ++s.stats.stalls;

@@ -60,10 +60,11 @@ class FrameServer {
     if (listener < 0) return -1;
     pollfd p{listener, POLLIN, 0};
     if (poll(&p, 1, 20000) != 1) return -1;
-    return accept(listener, nullptr, nullptr);
+    return accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   }
   static int Listen(int port) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
+    // CLOEXEC: a smile process the test starts must not inherit (and so keep open) the socket.
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     sockaddr_in a{};
