@@ -223,8 +223,8 @@ Status RunEdit(const std::vector<std::string>& args) {
   p.Epilog("examples:\n  smile edit --input me.jpg --set +eyeglasses --identity assets/models/identity.smile -o me.png\n"
            "  smile edit --input talk.mp4 --set +hat,-eyeglasses --seed 3 --identity id.smile -o talk_hat.mp4\n"
            "  smile edit --input talk.mp4 --set +bangs --ref bangs.jpg --identity id.smile -o talk_bangs.mp4\n"
-           "  smile edit --evaluate heldout_labels/ --set +eyeglasses,-eyeglasses,+hat,-hat\n"
-           "Only edit people who agreed to it; outputs are tagged as synthetic.");
+           "  smile edit --evaluate heldout_labels/ --set +eyeglasses,-eyeglasses,+hat,-hat\n" +
+           std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   if (!p.Get("evaluate").empty()) {
@@ -242,6 +242,12 @@ Status RunEdit(const std::vector<std::string>& args) {
     }
     return RunEvaluate(p, base);
   }
+  for (const char* o : {"every", "min-iou", "dump"})
+    if (std::any_of(args.begin(), args.end(), [&](const std::string& a) {
+          return a == std::string("--") + o || a.rfind(std::string("--") + o + "=", 0) == 0;
+        }))
+      return InvalidArgument(std::string("--") + o + " only applies to --evaluate DIR; leave it out when editing "
+                             "--input");
   for (const char* o : {"input", "identity", "output"})
     if (p.Get(o).empty())
       return InvalidArgument(std::string("missing --") + o + "; e.g. smile edit --input in.mp4 --set +eyeglasses "

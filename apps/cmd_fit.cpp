@@ -125,7 +125,8 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
            "Ctrl-C stops early and keeps the best model so far; add --resume to continue it later\n"
            "(e.g. smile fit --identity alice.mp4 -o alice.smile --minutes 30 --resume trains 15 more minutes\n"
-           "after a 15-minute fit).");
+           "after a 15-minute fit).\n" +
+           std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   auto inputs = p.GetAll("identity");

@@ -1,6 +1,7 @@
 // smile live: swap or reenact on a live source (webcam, GStreamer pipeline, or a file
 // played as live), newest frame first, with a preview window (or a GStreamer sink /
 // file), an fps + latency overlay and a key or flag to toggle the effect.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -13,6 +14,7 @@
 #include "apps/face_options.h"
 #include "apps/edit_setup.h"
 #include "apps/reenact_setup.h"
+#include "capture/live_watch.h"
 #include "capture/media_job.h"
 #include "capture/sink.h"
 #include "capture/source.h"
@@ -24,6 +26,18 @@
 
 namespace smile::app {
 namespace {
+
+// This process's resident memory (VmRSS) in MiB; 0 when /proc is not there.
+double ResidentMegabytes() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  double kb = 0;
+  while (std::fgets(line, sizeof(line), f))
+    if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb / 1024.0;
+}
 
 bool HaveDisplay() {
   const char* d = std::getenv("DISPLAY");
@@ -86,12 +100,20 @@ Status RunLive(const std::vector<std::string>& args) {
   p.Option("in-flight", "N", "frames processed at once (latency vs throughput)", "2");
   p.Option("max-frames", "N", "stop after N source frames", "");
   p.Option("pace", "on|off", "play files at their frame rate as a live source would", "on");
+  p.Option("reconnect", "SEC",
+           "when a webcam or network stream is lost, reopen it for up to SEC seconds before stopping (0: stop at "
+           "once); a gst: pipeline's end stops unless this is given", "");
+  p.Option("watermark", "auto|on|off",
+           "visible 'AI-generated' label: auto draws it on gst: outputs (streams, virtual cameras) and not on files; "
+           "off turns it off explicitly", "auto");
+  p.Option("stats-every", "SEC", "print a line with fps, latency, drops and memory (RSS) every SEC seconds", "");
   AddDetectorOption(p);
   AddEditOptions(p);
   p.Epilog("examples:\n  smile live --source 0 --identity alice.smile\n"
            "  smile live --source 'gst:videotestsrc ! video/x-raw,width=640,height=480' --identity a.smile -o t.mp4\n"
            "  smile live --source talk.mp4 --mode reenact --identity alice.smile --sink 'gst:v4l2sink "
-           "device=/dev/video10'");
+           "device=/dev/video10'\n" +
+           std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));
@@ -99,8 +121,13 @@ Status RunLive(const std::vector<std::string>& args) {
   if (mode != "swap" && mode != "reenact") return InvalidArgument("--mode takes swap or reenact");
   for (const char* f : {"effect", "overlay", "pace"})
     if (p.Get(f) != "on" && p.Get(f) != "off") return InvalidArgument(std::string("--") + f + " takes on or off");
+  const std::string watermark = p.Get("watermark");
+  if (watermark != "auto" && watermark != "on" && watermark != "off")
+    return InvalidArgument("--watermark takes auto, on or off");
   if (!std::filesystem::exists(identity)) return NotFound("identity model '" + identity + "' does not exist");
   if (!p.Get("portrait").empty() && mode != "reenact") return InvalidArgument("--portrait is for --mode reenact");
+  if (!p.Get("output").empty() && !p.Get("sink").empty())
+    return InvalidArgument("give --sink or --output, not both (--output FILE is the same as --sink FILE)");
   std::string target = !p.Get("output").empty() ? p.Get("output") : p.Get("sink");
   if (target.empty()) {
     if (!HaveDisplay())
@@ -115,6 +142,12 @@ Status RunLive(const std::vector<std::string>& args) {
   }
   engine::AnalyzerOptions ao;
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &ao.tracker));
+  const bool window = target == "window" || target == "preview" || target == "screen" || target == ":window";
+  if (!window) {  // the output's kind and name before any model loads (exit 2 at once)
+    SMILE_RETURN_IF_ERROR(capture::ClassifySink(target).status());
+    if (capture::SameFile(p.Get("source"), target))
+      return InvalidArgument("--output '" + target + "' is the --source itself; choose another output name");
+  }
   engine::SessionOptions so;
   so.label = "live " + mode;
   so.live = true;
@@ -122,6 +155,14 @@ Status RunLive(const std::vector<std::string>& args) {
   so.progress = false;
   if (p.Has("max-frames") && !p.Get("max-frames").empty()) {
     SMILE_ASSIGN_OR_RETURN(so.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
+  }
+  double stats_s = 0;
+  if (!p.Get("stats-every").empty()) {
+    SMILE_ASSIGN_OR_RETURN(stats_s, p.GetDouble("stats-every", 0.1, 86400));
+  }
+  double reconnect_s = -1;  // -1: the source kind decides
+  if (!p.Get("reconnect").empty()) {
+    SMILE_ASSIGN_OR_RETURN(reconnect_s, p.GetDouble("reconnect", 0, 86400));
   }
 
   SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
@@ -131,8 +172,25 @@ Status RunLive(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
   session->set_effect(p.Get("effect") == "on");
 
-  SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(p.Get("source")));
+  const std::string source_uri = p.Get("source");
+  SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(source_uri));
   if (!source->info().is_live && p.Get("pace") == "on") source = engine::PaceAsLive(std::move(source));
+  // A webcam or network stream has no end: losing it means it stalled or was unplugged, so it
+  // is reopened (10 s by default). A gst: pipeline may end on purpose (num-buffers), so only
+  // with --reconnect. Files are never reopened.
+  const capture::SourceKind kind = source->info().kind;
+  const bool reopenable = source->info().is_live && (kind == capture::SourceKind::kWebcam ||
+                                                     kind == capture::SourceKind::kUrl ||
+                                                     kind == capture::SourceKind::kGStreamer);
+  capture::LiveWatch* watch = nullptr;
+  if (reopenable) {
+    capture::LiveWatchOptions wo;
+    wo.reconnect_s = reconnect_s >= 0 ? reconnect_s : kind == capture::SourceKind::kGStreamer ? 0.0 : 10.0;
+    auto watched = capture::WatchLiveSource(std::move(source), [source_uri] { return capture::OpenSource(source_uri); },
+                                            wo);
+    watch = watched.get();
+    source = std::move(watched);
+  }
   SMILE_LOG(kInfo) << "live source: " << source->info().description;
 
   engine::AnalyseFn analyse;
@@ -147,7 +205,10 @@ Status RunLive(const std::vector<std::string>& args) {
   std::unique_ptr<capture::FrameSink> sink;
   capture::SinkOptions kopts = capture::SinkOptionsFor(source->info());
   kopts.audio_from.clear();  // live: no audio track to copy
-  if (target == "window" || target == "preview" || target == "screen" || target == ":window") {
+  kopts.watermark = watermark == "on"    ? capture::WatermarkMode::kOn
+                    : watermark == "off" ? capture::WatermarkMode::kOff
+                                         : capture::WatermarkMode::kAuto;
+  if (window) {
     if (!HaveDisplay())
       return InvalidArgument("no display for the preview window (DISPLAY is not set); give --sink gst:<pipeline> "
                              "or -o out.mp4");
@@ -164,8 +225,29 @@ Status RunLive(const std::vector<std::string>& args) {
   const int64_t t_start = SteadyMicros();
   int64_t next_toggle = toggle_s > 0 ? t_start + static_cast<int64_t>(toggle_s * 1e6) : -1;
   engine::Session* sp = session.get();
+  // --stats-every: one line per period (soak runs and monitoring read it).
+  int64_t next_stats = stats_s > 0 ? t_start + static_cast<int64_t>(stats_s * 1e6) : -1;
+  int64_t period_frames = 0, total_frames = 0;
+  double period_latency_sum = 0, period_latency_max = 0;
   engine::OutputHook hook = [&](engine::SessionItem& item) -> Status {
     const int64_t now = SteadyMicros();
+    if (next_stats > 0) {
+      const double latency_ms = (now - item.input.capture_us) / 1000.0;
+      ++period_frames, ++total_frames;
+      period_latency_sum += latency_ms;
+      period_latency_max = std::max(period_latency_max, latency_ms);
+      if (now >= next_stats) {
+        const double span = stats_s + (now - next_stats) / 1e6;
+        std::fprintf(stderr, "live stats: t=%.1f s frames=%lld fps=%.1f latency_mean_ms=%.1f latency_max_ms=%.1f "
+                     "rss_mb=%.1f\n", (now - t_start) / 1e6, static_cast<long long>(total_frames),
+                     period_frames / span, period_latency_sum / std::max<int64_t>(1, period_frames),
+                     period_latency_max, ResidentMegabytes());
+        std::fflush(stderr);
+        period_frames = 0;
+        period_latency_sum = period_latency_max = 0;
+        next_stats = now + static_cast<int64_t>(stats_s * 1e6);
+      }
+    }
     if (next_toggle > 0 && now >= next_toggle) {
       sp->set_effect(!sp->effect());
       next_toggle += static_cast<int64_t>(toggle_s * 1e6);
@@ -190,6 +272,7 @@ Status RunLive(const std::vector<std::string>& args) {
   };
   engine::SessionReport r = session->Run(*source, *sink, analyse, hook);
   if (r.status.ok() || r.status.code() == StatusCode::kCancelled) std::fprintf(stderr, "%s", r.Summary().c_str());
+  if (watch && !watch->Summary().empty()) std::fprintf(stderr, "  %s\n", watch->Summary().c_str());
   return r.status;
 }
 

@@ -70,7 +70,8 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   AddDetectorOption(p);
   AddEditOptions(p);
   p.Epilog("examples:\n  smile reenact --source alice.jpg --identity alice.smile --driver talk.mp4 -o alice_talks.mp4\n"
-           "  smile reenact --source alice.smile --driver 0 -o out.mp4        (webcam driver)");
+           "  smile reenact --source alice.smile --driver 0 -o out.mp4        (webcam driver)\n" +
+           std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));
@@ -97,6 +98,12 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
   engine::AnalyzerOptions ao;
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &ao.tracker));
+  // The output's kind and name before any model loads (bad arguments fail at once, exit 2).
+  SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
+  if (capture::SameFile(driver, out))
+    return InvalidArgument("--output '" + out + "' is the --driver video itself; choose another output name");
+  if (!photo.empty() && capture::SameFile(photo, out))
+    return InvalidArgument("--output '" + out + "' is the --source photo itself; choose another output name");
 
   engine::SessionOptions so;
   so.label = "reenact";
@@ -117,7 +124,6 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   ro.expression_gain = gain;
   auto reenactor = std::make_shared<engine::Reenactor>(std::move(src), ro);
 
-  SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
   if (sink_kind == capture::SinkKind::kVideoFile) SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(out, true));
   SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(driver));
   SMILE_LOG(kInfo) << "driver: " << source->info().description;

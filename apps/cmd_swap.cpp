@@ -49,7 +49,8 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
   AddEditOptions(p);
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
-           "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4");
+           "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4\n" +
+           std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   SMILE_ASSIGN_OR_RETURN(EditRequest edit, ParseEditOptions(p));

@@ -4,6 +4,7 @@
 // (training/distributed.h); --rank/--world/--master join a group across machines.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "apps/command.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/shutdown.h"
 #include "engine/face_analyzer.h"
 #include "models/attr_net.h"
 #include "models/attributes.h"
@@ -69,6 +71,9 @@ Status LaunchLocal(const std::vector<std::string>& args, int nproc, const std::s
   });
   fs::remove(store, ec);
   if (!result.ok()) return result.status();
+  if (*result == 130 || (*result != 0 && StopRequested()))
+    return Cancelled("interrupted; the processes saved the state in '" + out +
+                     "/state.ckpt'; continue with the same command plus --resume");
   if (*result != 0)
     return Internal("a training process exited with status " + std::to_string(*result) +
                     " (its message is above); fix it and rerun, or add --resume to continue from the last checkpoint");
@@ -114,7 +119,8 @@ Status RunTrain(const std::vector<std::string>& args) {
            "  smile train parser --data faces/ --config tiny --out runs/p2 --batch 4 --nproc 2\n"
            "  (machine A) smile train synth ... --rank 0 --world 2 --master A:29500\n"
            "  (machine B) smile train synth ... --rank 1 --world 2 --master A:29500\n"
-           "Ctrl-C (or SIGTERM) writes the state and stops; --resume continues exactly (also with --nproc).");
+           "Ctrl-C (or SIGTERM) writes the state and stops (exit 130); --resume continues exactly (also with --nproc).\n"
+           "A crash or kill -9 loses at most --checkpoint-every iterations.");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
   const std::string stage = p.Get("stage");
@@ -151,6 +157,15 @@ Status RunTrain(const std::vector<std::string>& args) {
                                             std::to_string(world));
   if (world > 1 && p.Get("master").empty())
     return InvalidArgument("--world > 1 needs --master HOST:PORT (or file://PATH); on one machine use --nproc");
+  // Options of one stage given to another: an error rather than silently ignored.
+  auto given = [&](const std::string& o) {
+    return std::any_of(args.begin(), args.end(),
+                       [&](const std::string& a) { return a == "--" + o || a.rfind("--" + o + "=", 0) == 0; });
+  };
+  if (given("edit-probability") && stage != "manip")
+    return InvalidArgument("--edit-probability is for the manip stage only; leave it out for " + stage);
+  if (given("attr-input") && stage != "attr")
+    return InvalidArgument("--attr-input is for the attr stage only; leave it out for " + stage);
   if (micro > 1 && stage != "parser")
     return InvalidArgument("--micro-batches is implemented for the parser stage only; use --nproc for " + stage);
   if (batch % micro != 0)
@@ -282,8 +297,9 @@ Status RunTrain(const std::vector<std::string>& args) {
   std::printf("run folder: %s (state.ckpt, %s.ckpt, losses.jsonl, losses.png, samples/)\n", out.c_str(),
               stage.c_str());
   if (stage == "attr") std::printf("attribute labels: %s\n", attr_source.c_str());
-  if (result.interrupted)
-    std::printf("stopped early; continue with the same command plus --resume\n");
+  if (result.interrupted)  // exit 130 like every interrupted command; the state is complete
+    return Cancelled("interrupted at iteration " + std::to_string(result.end_iteration) + "; the state is saved in '" +
+                     training::StatePath(out) + "'; continue with the same command plus --resume");
   return Status::Ok();
 }
 

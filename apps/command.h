@@ -24,6 +24,12 @@ struct Command {
 bool RegisterCommand(const std::string& name, const std::string& summary, CommandFn fn, int order);
 const std::vector<Command>& Commands();
 
+// One line in the --help of every command that makes or edits someone's face (swap, reenact,
+// live, edit, fit); README "Consent and provenance" says the same at length.
+inline constexpr const char* kConsentLine =
+    "Consent: only use this on people who have agreed to it, and never present the output as real; "
+    "every generated file is tagged synthetic=true.";
+
 // Parses `args` into `parser`. Returns true when the command should go on; on
 // --help prints the help and sets *status ok; on a bad argument sets *status.
 bool ParseOrHelp(ArgParser& parser, const std::vector<std::string>& args, Status* status);

@@ -25,6 +25,14 @@ function(smile_module)
   endif()
 endfunction()
 
+# With SMILE_SANITIZE: default sanitizer options (suppression files) built into an executable.
+function(smile_sanitizer_defaults target)
+  if(SMILE_SANITIZER_DEFAULTS)
+    target_sources(${target} PRIVATE "${SMILE_SANITIZER_DEFAULTS}")
+    target_compile_definitions(${target} PRIVATE SMILE_SANITIZER_DIR="${PROJECT_SOURCE_DIR}/tests/sanitizers")
+  endif()
+endfunction()
+
 # smile_add_test(<file.cpp> LIBS ... [DEPENDS targets...])
 # One executable per <unit>_test.cpp. ctest labels come from the suite name:
 # suites ending in Slow -> slow, Media -> media, Gpu -> gpu, everything else fast.
@@ -32,6 +40,7 @@ function(smile_add_test file)
   cmake_parse_arguments(T "" "" "LIBS;DEPENDS" ${ARGN})
   get_filename_component(name "${file}" NAME_WE)
   add_executable(${name} "${file}")
+  smile_sanitizer_defaults(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE SMILE_MEDIA_DIR="${SMILE_MEDIA_DIR}"
     SMILE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" SMILE_BINARY_DIR="${PROJECT_BINARY_DIR}"

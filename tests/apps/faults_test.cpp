@@ -1,6 +1,8 @@
 // Faults while a job runs: SIGINT / SIGTERM during `copy` and `swap` (a playable
-// file of what was done, exit 130) and a full disk (a clear error, nothing left
-// under the final name, no temporary file).
+// file of what was done, exit 130), SIGINT / SIGTERM / SIGKILL during `train`
+// (the state is written on the signal, --resume continues, at most
+// --checkpoint-every iterations lost) and a full disk (a clear error, nothing
+// left under the final name, no temporary file).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -10,12 +12,15 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "capture/media_info.h"
+#include "core/face_labels.h"
 #include "capture/source.h"
 #include "cli_util.h"
 
@@ -127,6 +132,146 @@ TEST(Faults, DiskFullWhileWritingImages) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
   EXPECT_TRUE(!fs::exists(t / "disk/frames") || fs::is_empty(t / "disk/frames"))
       << "an aborted image sequence removes every image it wrote";
+}
+
+// ---- training interrupted ----
+
+// images/ + labels/ of n drawn faces (no media needed): skin, hair, eyes, brows, nose, lips,
+// neck and cloth at slightly different places, the photo coloured by class.
+std::string DrawTrainingData(const TempDir& t, int n) {
+  const std::string root = t / "data";
+  fs::create_directories(root + "/images");
+  fs::create_directories(root + "/labels");
+  for (int i = 0; i < n; ++i) {
+    const int s = 64, dx = (i % 3) - 1, dy = (i / 3) % 3 - 1;
+    cv::Mat m(s, s, CV_8UC1, cv::Scalar(smile::kBackground));
+    auto P = [&](int x, int y) { return cv::Point(x + dx * 2, y + dy * 2); };
+    cv::rectangle(m, P(0, 52), P(64, 64), cv::Scalar(smile::kCloth), cv::FILLED);
+    cv::rectangle(m, P(24, 44), P(40, 56), cv::Scalar(smile::kNeck), cv::FILLED);
+    cv::ellipse(m, P(32, 30), cv::Size(18 + i % 2, 22), 0, 0, 360, cv::Scalar(smile::kSkin), cv::FILLED);
+    cv::rectangle(m, P(14, 4), P(50, 12), cv::Scalar(smile::kHair), cv::FILLED);
+    cv::rectangle(m, P(20, 20), P(28, 22), cv::Scalar(smile::kRBrow), cv::FILLED);
+    cv::rectangle(m, P(36, 20), P(44, 22), cv::Scalar(smile::kLBrow), cv::FILLED);
+    cv::rectangle(m, P(21, 25), P(27, 28), cv::Scalar(smile::kREye), cv::FILLED);
+    cv::rectangle(m, P(37, 25), P(43, 28), cv::Scalar(smile::kLEye), cv::FILLED);
+    cv::rectangle(m, P(30, 28), P(34, 36), cv::Scalar(smile::kNose), cv::FILLED);
+    cv::rectangle(m, P(26, 40), P(38, 42), cv::Scalar(smile::kULip), cv::FILLED);
+    cv::rectangle(m, P(26, 42), P(38, 44), cv::Scalar(smile::kLLip), cv::FILLED);
+    cv::Mat img = smile::ColorizeLabels(m);
+    cv::GaussianBlur(img, img, cv::Size(3, 3), 0);
+    const std::string name = "f" + std::to_string(i);
+    cv::imwrite(root + "/images/" + name + ".png", img);
+    cv::imwrite(root + "/labels/" + name + ".png", m);
+  }
+  return root;
+}
+
+int CountLines(const std::string& path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string l; std::getline(in, l);) n += !l.empty();
+  return n;
+}
+
+// "<stage>: iterations A -> B" of the train summary; {-1, -1} when absent.
+std::pair<int, int> IterationRange(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(iterations (\d+) -> (\d+))"))) return {-1, -1};
+  return {std::stoi(m[1]), std::stoi(m[2])};
+}
+
+constexpr int kCheckpointEvery = 4;
+
+std::vector<std::string> TrainArgs(const std::string& stage, const std::string& data, const std::string& out,
+                                   int iters) {
+  return {"--quiet", "train", stage, "--data", data, "--out", out, "--config", "tiny", "--iters",
+          std::to_string(iters), "--batch", "2", "--checkpoint-every", std::to_string(kCheckpointEvery),
+          "--sample-every", "0", "--workers", "1", "--device", "cpu", "--seed", "5"};
+}
+
+// Starts an endless run of `stage`, lets it pass its first checkpoint and a few more
+// iterations, sends `sig`; returns the exit code and the iterations logged before the signal.
+struct Interrupted {
+  int code = -1;
+  int logged_before = 0;
+  std::string log;
+};
+Interrupted InterruptTraining(const TempDir& t, const std::string& stage, const std::string& data,
+                              const std::string& run, int sig) {
+  Interrupted r;
+  pid_t pid = Spawn(TrainArgs(stage, data, run, 1000000), t / (stage + ".log"));
+  if (pid <= 0) return r;
+  const std::string losses = run + "/losses.jsonl";
+  for (int i = 0; i < 180 * 20 && CountLines(losses) < kCheckpointEvery + 2; ++i) {
+    int st = 0;
+    if (waitpid(pid, &st, WNOHANG) == pid) {
+      r.log = ReadText(t / (stage + ".log"));
+      return r;  // ended early: code -1 fails the caller's checks with the log
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  r.logged_before = CountLines(losses);
+  kill(pid, sig);
+  r.code = WaitExit(pid, 120);
+  r.log = ReadText(t / (stage + ".log"));
+  return r;
+}
+
+// SIGINT / SIGTERM: the run finishes its iteration, writes the state, exits 130 and names
+// --resume; resuming continues from exactly where it stopped (nothing lost), and the loss
+// log has one line per iteration, none twice.
+void SignalThenResume(const std::string& stage, int sig) {
+  TempDir t;
+  const std::string data = DrawTrainingData(t, 6), run = t / "run";
+  Interrupted r = InterruptTraining(t, stage, data, run, sig);
+  ASSERT_EQ(r.code, 130) << r.log;
+  EXPECT_NE(r.log.find("--resume"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("interrupted"), std::string::npos) << r.log;
+  auto [from, stopped] = IterationRange(r.log);
+  EXPECT_EQ(from, 0) << r.log;
+  ASSERT_GE(stopped, r.logged_before) << r.log;
+  EXPECT_TRUE(fs::exists(run + "/state.ckpt"));
+  EXPECT_TRUE(fs::exists(run + "/" + stage + ".ckpt"));
+  EXPECT_EQ(CountLines(run + "/losses.jsonl"), stopped);
+
+  auto args = TrainArgs(stage, data, run, stopped + 2);
+  args.push_back("--resume");
+  CmdRun resumed = Smile(args);
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  auto [again, end] = IterationRange(resumed.out);
+  std::printf("%s: %d iterations logged at the signal, stopped at %d, resumed at %d\n", stage.c_str(),
+              r.logged_before, stopped, again);
+  EXPECT_EQ(again, stopped) << "a signal must lose no iteration: " << resumed.out;
+  EXPECT_EQ(end, stopped + 2) << resumed.out;
+  EXPECT_EQ(CountLines(run + "/losses.jsonl"), stopped + 2);
+}
+
+TEST(FaultsTrain, SigintDuringParserTrainingSavesAndResumes) { SignalThenResume("parser", SIGINT); }
+TEST(FaultsTrain, SigtermDuringSynthTrainingSavesAndResumes) { SignalThenResume("synth", SIGTERM); }
+
+// SIGKILL (a crash, the OOM killer): no chance to save, so --resume starts at the last
+// periodic checkpoint, at most --checkpoint-every iterations back, and the loss log is cut
+// back to it (no iteration twice).
+TEST(FaultsTrain, SigkillDuringManipTrainingLosesAtMostOneCheckpointInterval) {
+  TempDir t;
+  const std::string data = DrawTrainingData(t, 6), run = t / "run";
+  Interrupted r = InterruptTraining(t, "manip", data, run, SIGKILL);
+  ASSERT_EQ(r.code, 128 + SIGKILL) << r.log;
+  ASSERT_TRUE(fs::exists(run + "/state.ckpt")) << r.log;
+  const int killed_at = CountLines(run + "/losses.jsonl");  // the log is flushed every iteration
+  ASSERT_GE(killed_at, r.logged_before);
+  auto args = TrainArgs("manip", data, run, killed_at + 2);
+  args.push_back("--resume");
+  CmdRun resumed = Smile(args);
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  auto [from, end] = IterationRange(resumed.out);
+  std::printf("manip: killed after iteration %d, resumed at %d (checkpoint every %d)\n", killed_at, from,
+              kCheckpointEvery);
+  EXPECT_EQ(from % kCheckpointEvery, 0) << resumed.out;
+  EXPECT_GE(from, killed_at - kCheckpointEvery) << "lost more than one checkpoint interval: " << resumed.out;
+  EXPECT_LE(from, killed_at);
+  EXPECT_EQ(end, killed_at + 2);
+  EXPECT_EQ(CountLines(run + "/losses.jsonl"), killed_at + 2);
 }
 
 // SIGINT during a head swap (fit a tiny identity first): exit 130, a playable,
