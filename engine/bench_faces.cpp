@@ -17,26 +17,11 @@
 #include "engine/landmarks.h"
 #include "engine/parser_choice.h"
 #include "engine/person_segmenter.h"
+#include "models/bench_collector.h"
 #include "models/runtime.h"
 
 namespace smile::engine {
 namespace {
-
-class Collector : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs) {
-      const std::string& name = r.run_name.function_name;
-      if (r.error_occurred) errors[name] = r.error_message;
-      if (r.run_type != Run::RT_Iteration || r.error_occurred || r.iterations <= 0) continue;
-      seconds[name].push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
-    }
-  }
-  void Finalize() override {}
-  std::map<std::string, std::vector<double>> seconds;
-  std::map<std::string, std::string> errors;
-};
 
 struct Case {
   std::string name, what, skipped;
@@ -159,7 +144,7 @@ Result<std::vector<FaceBenchRow>> BenchFaces(const FaceBenchOptions& o,
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
-  Collector collector;
+  models::BenchCollector collector;
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::ClearRegisteredBenchmarks();
   std::vector<FaceBenchRow> rows;

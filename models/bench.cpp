@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include "models/bench_collector.h"
 #include "models/config.h"
 #include "models/manip.h"
 #include "models/parser_net.h"
@@ -64,23 +65,6 @@ torch::Tensor BenchLabels(int64_t s) {
   labels.masked_fill_((y - 2 * s / 3).abs() < s / 50 & (x - s / 2).abs() < s / 10, 11);
   return labels.unsqueeze(0);
 }
-
-// Collects the per-repetition wall times of each benchmark, by registered name.
-class Collector : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs) {
-      const std::string& name = r.run_name.function_name;
-      if (r.error_occurred) errors[name] = r.error_message;
-      if (r.run_type != Run::RT_Iteration || r.error_occurred || r.iterations <= 0) continue;
-      seconds[name].push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
-    }
-  }
-  void Finalize() override {}
-  std::map<std::string, std::vector<double>> seconds;
-  std::map<std::string, std::string> errors;
-};
 
 struct Case {
   std::string network;
@@ -225,7 +209,7 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     }
-    Collector collector;
+    BenchCollector collector;
     benchmark::RunSpecifiedBenchmarks(&collector);
     benchmark::ClearRegisteredBenchmarks();
     double plain_s = 0;
