@@ -284,7 +284,7 @@ TEST(BadArgs, EvalEveryKind) {
   // `smile eval` alone: the error line, then the list of evaluations (like `smile` alone).
   CmdRun bare = Smile({"--quiet", "eval"});
   EXPECT_EQ(bare.code, 2) << bare.out;
-  EXPECT_EQ(bare.out.find("smile eval: error: missing what to evaluate: fit, video, manip or report"), 0u)
+  EXPECT_EQ(bare.out.find("smile eval: error: missing what to evaluate: fit, video, reenact, manip or report"), 0u)
       << bare.out;
   ExpectUsageErrors({{{"eval", "quality"}, "quality"},
                      {{"eval", "fit"}, "--model"},
