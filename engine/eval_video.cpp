@@ -84,6 +84,17 @@ Result<std::vector<float>> ReferenceEmbedding(const std::vector<std::string>& re
   return out;
 }
 
+// With --identity: the FaceRes embedder and the reference embedding of the identity's media.
+Status LoadIdentityReference(const VideoEvalOptions& o, std::unique_ptr<FaceEmbedder>* embedder,
+                             std::vector<float>* ref) {
+  if (o.identity_refs.empty()) return Status::Ok();
+  auto e = FaceEmbedder::Load();
+  if (!e.ok()) return e.status().WithContext("identity distance (--identity) needs the FaceRes model");
+  *embedder = std::make_unique<FaceEmbedder>(std::move(*e));
+  SMILE_ASSIGN_OR_RETURN(*ref, ReferenceEmbedding(o.identity_refs, o.identity_ref_frames, **embedder));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& output, const VideoEvalOptions& o) {
@@ -108,12 +119,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   SMILE_ASSIGN_OR_RETURN(auto landmarker, LandmarkDetector::Load());
   std::unique_ptr<FaceEmbedder> embedder;
   std::vector<float> id_ref;
-  if (!o.identity_refs.empty()) {
-    auto e = FaceEmbedder::Load();
-    if (!e.ok()) return e.status().WithContext("identity distance (--identity) needs the FaceRes model");
-    embedder = std::make_unique<FaceEmbedder>(std::move(*e));
-    SMILE_ASSIGN_OR_RETURN(id_ref, ReferenceEmbedding(o.identity_refs, o.identity_ref_frames, *embedder));
-  }
+  SMILE_RETURN_IF_ERROR(LoadIdentityReference(o, &embedder, &id_ref));
   std::vector<double> d_out_id, d_out_in, d_in_id;
 
   TrackContinuity cin, cout_;
@@ -352,12 +358,7 @@ Result<EvalRecord> EvaluateReenactment(const std::string& driver, const std::str
   SMILE_ASSIGN_OR_RETURN(auto o_tracker, FaceTracker::Create());
   std::unique_ptr<FaceEmbedder> embedder;
   std::vector<float> id_ref;
-  if (!o.identity_refs.empty()) {
-    auto e = FaceEmbedder::Load();
-    if (!e.ok()) return e.status().WithContext("identity distance (--identity) needs the FaceRes model");
-    embedder = std::make_unique<FaceEmbedder>(std::move(*e));
-    SMILE_ASSIGN_OR_RETURN(id_ref, ReferenceEmbedding(o.identity_refs, o.identity_ref_frames, *embedder));
-  }
+  SMILE_RETURN_IF_ERROR(LoadIdentityReference(o, &embedder, &id_ref));
   const int64_t total = d_src->info().frame_count;
   const int64_t n_target = o.max_frames > 0 ? (total > 0 ? std::min(total, o.max_frames) : o.max_frames) : total;
 
