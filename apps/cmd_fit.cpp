@@ -190,8 +190,9 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.eval_every = static_cast<int>(eval_every);
   fo.state_path = out + ".state";
   fo.resume = p.GetFlag("resume");
-  if (fo.resume && !std::filesystem::exists(fo.state_path))
+  if (fo.resume && !std::filesystem::exists(fo.state_path)) {
     SMILE_LOG(kWarn) << "fit: --resume but no " << fo.state_path << " yet; starting afresh";
+  }
   // Loss log <output>.losses.jsonl (every 10 iterations' means, with the PSNR figures) and its
   // curve <output>.losses.png; a resumed fit continues the same log.
   const std::string log_path = out + ".losses.jsonl", curve_path = out + ".losses.png";
@@ -205,8 +206,11 @@ Status RunFit(const std::vector<std::string>& args) {
   std::unique_ptr<training::LossLog> loss_log;
   {
     auto opened = training::LossLog::Open(log_path, 10, resume_at);
-    if (opened.ok()) loss_log = std::move(opened).value();
-    else SMILE_LOG(kWarn) << "fit: no loss log: " << opened.status().ToString();
+    if (opened.ok()) {
+      loss_log = std::move(opened).value();
+    } else {
+      SMILE_LOG(kWarn) << "fit: no loss log: " << opened.status().ToString();
+    }
   }
   ProgressBar bar("fit", iters > 0 ? iters : 0, "it");
   char extra[160];
@@ -232,7 +236,9 @@ Status RunFit(const std::vector<std::string>& args) {
     training::PlotOptions po;
     po.title = "smile fit losses (" + out + ")";
     Status curve = training::SaveLossCurvePng(log_path, curve_path, po);
-    if (!curve.ok()) SMILE_LOG(kWarn) << "fit: no loss curve: " << curve.ToString();
+    if (!curve.ok()) {
+      SMILE_LOG(kWarn) << "fit: no loss curve: " << curve.ToString();
+    }
   }
 
   models::IdentityModel model(config);
