@@ -21,6 +21,7 @@
 #include "training/identity_fit.h"
 #include "training/loss_log.h"
 #include "training/plots.h"
+#include "training/trainer_state.h"
 
 namespace smile::app {
 namespace {
@@ -190,17 +191,16 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.eval_every = static_cast<int>(eval_every);
   fo.state_path = out + ".state";
   fo.resume = p.GetFlag("resume");
-  if (fo.resume && !std::filesystem::exists(fo.state_path)) {
-    SMILE_LOG(kWarn) << "fit: --resume but no " << fo.state_path << " yet; starting afresh";
-  }
   // Loss log <output>.losses.jsonl (every 10 iterations' means, with the PSNR figures) and its
-  // curve <output>.losses.png; a resumed fit continues the same log.
+  // curve <output>.losses.png; a resumed fit continues the same log up to the state's iteration.
   const std::string log_path = out + ".losses.jsonl", curve_path = out + ".losses.png";
-  int64_t resume_at = -1;  // a resumed log keeps its lines up to the state's iteration
-  if (fo.resume && std::filesystem::exists(fo.state_path)) {
-    if (auto h = models::ReadCheckpointHeader(fo.state_path); h.ok()) {
-      auto it = h->metadata.find("iteration");
-      if (it != h->metadata.end()) resume_at = std::atoll(it->second.c_str());
+  int64_t resume_at = -1;
+  if (fo.resume) {
+    if (!std::filesystem::exists(fo.state_path)) {
+      SMILE_LOG(kWarn) << "fit: --resume but no " << fo.state_path << " yet; starting afresh";
+    } else {
+      SMILE_ASSIGN_OR_RETURN(auto header, models::ReadCheckpointHeader(fo.state_path));
+      SMILE_ASSIGN_OR_RETURN(resume_at, training::MetadataInt(header.metadata, "iteration"));
     }
   }
   std::unique_ptr<training::LossLog> loss_log;
@@ -216,12 +216,10 @@ Status RunFit(const std::vector<std::string>& args) {
   char extra[160];
   auto on_progress = [&](int64_t it, const std::map<std::string, double>& losses, double psnr) {
     auto get = [&](const char* k) { auto i = losses.find(k); return i == losses.end() ? 0.0 : i->second; };
-    if (bank_size > 0)
-      std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB (mean style %.2f)",
-                    get("g_l1"), get("d"), get("train_psnr"), psnr, get("fixed_psnr"));
-    else
-      std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB", get("g_l1"),
-                    get("d"), get("train_psnr"), psnr);
+    const int n = std::snprintf(extra, sizeof(extra), "l1 %.3f  d %.2f  PSNR train %.2f / held-out %.2f dB",
+                                get("g_l1"), get("d"), get("train_psnr"), psnr);
+    if (bank_size > 0 && n > 0 && n < static_cast<int>(sizeof(extra)))
+      std::snprintf(extra + n, sizeof(extra) - n, " (mean style %.2f)", get("fixed_psnr"));
     bar.Update(it, extra);
     if (loss_log) {
       auto logged = losses;

@@ -14,6 +14,7 @@
 #include "models/image_tensor.h"
 #include "training/augment.h"
 #include "training/ema.h"
+#include "training/trainer_state.h"
 
 namespace smile::training {
 namespace {
@@ -194,6 +195,13 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   int64_t first_iteration = 0;
   double last_psnr = 0, last_train_psnr = 0, last_fixed_psnr = 0;
   const std::string best_path = options.state_path + ".best";
+  // The figures a fit state carries (written with ExactDouble, so they read back exactly);
+  // fit_seconds is written as the time spent so far.
+  const std::pair<const char*, double*> figures[] = {
+      {"fit_seconds", &prior_seconds},   {"best_psnr", &result.best_psnr},
+      {"best_ssim", &result.best_ssim},   {"best_psnr_fixed", &result.best_psnr_fixed},
+      {"last_psnr", &last_psnr},          {"last_train_psnr", &last_train_psnr},
+      {"last_fixed_psnr", &last_fixed_psnr}};
   if (options.resume && !options.state_path.empty() && std::filesystem::exists(options.state_path)) {
     auto meta = trainer.LoadState(options.state_path);
     if (!meta.ok()) return meta.status().WithContext("resuming the fit from '" + options.state_path + "'");
@@ -205,15 +213,14 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     auto ckpt = models::LoadCheckpoint(best_path, models::kKindSynth);
     if (!ckpt.ok()) return ckpt.status().WithContext("best weights of the fit state");
     SMILE_RETURN_IF_ERROR(ckpt->LoadInto(*best));
-    std::istringstream(get("fit_rng")) >> rng;
+    if (!(std::istringstream(get("fit_rng")) >> rng))
+      return Corrupt("the fit state '" + options.state_path + "' has no readable fit_rng; delete it to start afresh");
     first_iteration = trainer.iteration();
-    prior_seconds = std::stod(get("fit_seconds"));
-    result.best_psnr = std::stod(get("best_psnr"));
-    result.best_ssim = std::stod(get("best_ssim"));
-    result.best_psnr_fixed = std::stod(get("best_psnr_fixed"));
-    last_psnr = std::stod(get("last_psnr"));
-    last_train_psnr = std::stod(get("last_train_psnr"));
-    last_fixed_psnr = std::stod(get("last_fixed_psnr"));
+    for (const auto& [key, value] : figures) {
+      auto v = ParseExactDouble(get(key));
+      if (!v.ok()) return v.status().WithContext("the fit state '" + options.state_path + "', " + key);
+      *value = *v;
+    }
     result.iterations = first_iteration;
     result.resumed_from = first_iteration;
     SMILE_LOG(kInfo) << "fit: resumed at iteration " << first_iteration << " after " << prior_seconds / 60
@@ -227,24 +234,14 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     if (options.state_path.empty()) return Status::Ok();
     // The best weights first: a state on disk always has its matching best file.
     SMILE_RETURN_IF_ERROR(models::SaveCheckpoint(best_path, models::kKindSynth, config, *best));
-    auto exact = [](double v) {
-      std::ostringstream os;
-      os.precision(17);
-      os << v;
-      return os.str();
-    };
     std::ostringstream r;
     r << rng;
-    return trainer.SaveState(options.state_path, {{"fit_samples", std::to_string(samples.size())},
-                                                  {"fit_holdout", std::to_string(hold_idx.size())},
-                                                  {"fit_rng", r.str()},
-                                                  {"fit_seconds", exact(elapsed())},
-                                                  {"best_psnr", exact(result.best_psnr)},
-                                                  {"best_ssim", exact(result.best_ssim)},
-                                                  {"best_psnr_fixed", exact(result.best_psnr_fixed)},
-                                                  {"last_psnr", exact(last_psnr)},
-                                                  {"last_train_psnr", exact(last_train_psnr)},
-                                                  {"last_fixed_psnr", exact(last_fixed_psnr)}});
+    std::map<std::string, std::string> meta = {{"fit_samples", std::to_string(samples.size())},
+                                               {"fit_holdout", std::to_string(hold_idx.size())},
+                                               {"fit_rng", r.str()}};
+    for (const auto& [key, value] : figures) meta[key] = ExactDouble(*value);
+    meta["fit_seconds"] = ExactDouble(elapsed());
+    return trainer.SaveState(options.state_path, meta);
   };
 
   auto evaluate = [&](bool final_eval) {
@@ -349,8 +346,8 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     if (on_progress) on_progress(it + 1, losses, last_psnr);
     if (options.state_every > 0 && (it + 1) % options.state_every == 0) SMILE_RETURN_IF_ERROR(save_state());
   }
-  // Where it stopped (budget or Ctrl-C), before the final evaluations change nothing but the
-  // best weights' figures: a later --resume continues exactly from here.
+  // Where it stopped (budget or Ctrl-C), saved before the final evaluation copies the best
+  // weights into the EMA: a later --resume continues exactly from here.
   if (result.iterations > result.resumed_from || result.interrupted) SMILE_RETURN_IF_ERROR(save_state());
   if (result.iterations == 0) return InvalidArgument("no fitting iteration ran: give --minutes or --iters > 0");
   evaluate(false);
