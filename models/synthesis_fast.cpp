@@ -30,7 +30,7 @@ std::vector<torch::Tensor> PhaseKernels(const torch::Tensor& w) {
   std::vector<torch::Tensor> k;
   for (int py = 0; py < 2; ++py)
     for (int px = 0; px < 2; ++px) {
-      auto ty = torch::tensor(taps(py), torch::kLong), tx = torch::tensor(taps(px), torch::kLong);
+      auto ty = torch::tensor(taps(py), torch::kLong).to(w.device()), tx = torch::tensor(taps(px), torch::kLong).to(w.device());
       k.push_back(w.index_select(2, ty).index_select(3, tx).contiguous());
     }
   return k;
@@ -85,12 +85,16 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
       polyphase_(polyphase != 0),
       sparse_(sparse) {
   torch::NoGradGuard ng;
+  device_ = g->parameters().front().device();
+  // The sparse gamma rewrite builds its index tables on the CPU and pays off against oneDNN's
+  // dense convs; on a GPU the dense convs are the fast path.
+  sparse_ = sparse && device_.is_cpu();
   input_ = g->input;
   start_ = config_.synth_mask_start;
   input_mask_size_ = g->input_mask_size;
   resolutions_ = g->resolutions;
-  up_kernel_ = MakeFirKernel(DefaultBlurKernel(), 4);
-  blur_kernel_ = MakeFirKernel(DefaultBlurKernel(), 4).to(dtype_);
+  up_kernel_ = MakeFirKernel(DefaultBlurKernel(), 4).to(device_);
+  blur_kernel_ = MakeFirKernel(DefaultBlurKernel(), 4).to(device_, dtype_);
   blur_weight_ = torch::flip(blur_kernel_, {0, 1}).view({1, 1, 4, 4}).contiguous();  // as Upfirdn2d applies it
   auto styled = [&](SacStyledConv& sc) {
     Layer l = MakeLayer(*sc->conv);
@@ -147,7 +151,7 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
     // Per tap (ky, kx): the SPADE first conv's column for each class, plus a zero row for the
     // zero padding ("class" C).  (9, C + 1, hidden_all)
     auto taps = grp.w.permute({2, 3, 1, 0}).reshape({9, grp.w.size(1), grp.w.size(0)});
-    grp.hidden_taps = torch::cat({taps, torch::zeros({9, 1, grp.w.size(0)})}, 1).contiguous();
+    grp.hidden_taps = torch::cat({taps, torch::zeros({9, 1, grp.w.size(0)}, taps.options())}, 1).contiguous();
     groups_.push_back(grp);
   }
   for (auto& l : layers_) {  // compute dtype (demodulation keeps w2 in fp32)
@@ -174,7 +178,7 @@ void FastSynthesisGenerator::SetStyle(const torch::Tensor& style_in) {
   const int64_t c = config_.num_classes, d = config_.synth_style_dim;
   auto style = style_in.reshape({-1, c, d});
   if (style.size(0) != 1) throw std::invalid_argument("FastSynthesisGenerator::SetStyle takes ONE style matrix");
-  style = style[0].to(torch::kFloat32);
+  style = style[0].to(device_, torch::kFloat32);
   for (auto& l : layers_) {
     if (l.only_spade) continue;
     // mu[c] = EqualLinear_c(style[c])  (C, D)
@@ -192,7 +196,7 @@ void FastSynthesisGenerator::SetStyle(const torch::Tensor& style_in) {
     const auto& grp = groups_[l.group];
     auto hidden_c = grp.hidden_table.narrow(1, l.group_offset, l.spade_w.size(0)).t();  // (hid, C)
     auto w32 = l.gamma_w.to(torch::kFloat32);
-    auto in_c = l.only_spade ? hidden_c : torch::cat({hidden_c, torch::eye(config_.num_classes)}, 0);
+    auto in_c = l.only_spade ? hidden_c : torch::cat({hidden_c, torch::eye(config_.num_classes, hidden_c.options())}, 0);
     l.gamma_table = (torch::mm(w32.sum({2, 3}), in_c).t() + l.gamma_b.to(torch::kFloat32)).to(dtype_).contiguous();
     l.gamma_table_w = l.gamma_table.t().contiguous().view({-1, config_.num_classes, 1, 1});
     if (channels_last_) l.gamma_table_w = l.gamma_table_w.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -203,7 +207,7 @@ void FastSynthesisGenerator::SetStyle(const torch::Tensor& style_in) {
     l.gamma_hidden_w = wh.to(dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
     if (!l.only_spade) {
       auto wm = w32.narrow(1, hid, config_.num_classes).permute({2, 3, 1, 0}).reshape({9, config_.num_classes, in});
-      l.gamma_mask_taps = torch::cat({wm, torch::zeros({9, 1, in})}, 1).to(dtype_).contiguous();
+      l.gamma_mask_taps = torch::cat({wm, torch::zeros({9, 1, in}, wm.options())}, 1).to(dtype_).contiguous();
     }
   }
   style_set_ = true;
@@ -373,7 +377,7 @@ torch::Tensor FastSynthesisGenerator::RunConv(const Layer& l, const torch::Tenso
   if (d.defined() && !scale_weights) out.mul_(d.to(out.scalar_type()).view({d.size(0), -1, 1, 1}));
   if (l.rgb_b.defined()) return (out + l.rgb_b).to(torch::kFloat32);
   // StyledConv tail in place (gain folded into the weights): + noise, + bias, leaky ReLU.
-  out.add_(l.noise_w * noise.to(out.dtype()));
+  out.add_(l.noise_w * noise.to(out.device(), out.scalar_type()));
   out.add_(l.act_b.view({1, -1, 1, 1}));
   return torch::leaky_relu_(out, 0.2);
 }
@@ -383,7 +387,7 @@ torch::Tensor FastSynthesisGenerator::Forward(const torch::Tensor& mask_in, cons
   if (noise.size() < 1 + 2 * resolutions_.size())
     throw std::invalid_argument("FastSynthesisGenerator: pass the fixed noise from MakeNoise()");
   torch::NoGradGuard ng;
-  auto mask32 = mask_in.to(torch::kFloat32);
+  auto mask32 = mask_in.to(device_, torch::kFloat32);
   auto labels = sparse_ ? OneHotLabels(mask32) : torch::Tensor();
   auto mask = mask32.to(dtype_);
   if (channels_last_) mask = mask.contiguous(torch::MemoryFormat::ChannelsLast);

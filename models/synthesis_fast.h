@@ -35,7 +35,8 @@ namespace smile::models {
 
 class FastSynthesisGenerator {
  public:
-  // Copies what it needs from `g` (weights are read now; later changes to g are not seen).
+  // Copies what it needs from `g` (weights are read now; later changes to g are not seen) and
+  // runs on g's device (masks and noise are moved there; the sparse rewrite is CPU only).
   // polyphase: 0 = the transposed conv kernel, otherwise its 4 phases (rewrite 4);
   // sparse: per-class gamma tables + boundary patches (rewrite 6). Both exact.
   explicit FastSynthesisGenerator(SynthesisGenerator g, bool channels_last = false,
@@ -117,6 +118,7 @@ class FastSynthesisGenerator {
   torch::ScalarType dtype_ = torch::kFloat32;
   bool polyphase_ = true;
   bool sparse_ = true;
+  torch::Device device_ = torch::kCPU;
   bool style_set_ = false;
   int last_sparse_sites_ = 0;
 };

@@ -70,6 +70,9 @@ Status SaveTrainerState(const std::string& path, const TrainerStateParts& parts,
   try {
     for (const auto& [name, opt] : parts.optimizers) extras.blobs["optim." + name] = SerializeOptimizer(*opt);
     extras.blobs["rng.cpu"] = TensorBytes(at::detail::getDefaultCPUGenerator().get_state());
+    // Noise and random styles of a run on the GPU come from the CUDA generator.
+    if (torch::cuda::is_available())
+      extras.blobs["rng.cuda"] = TensorBytes(at::globalContext().defaultGenerator(at::Device(at::kCUDA)).get_state());
   } catch (const std::exception& e) {
     return Internal(std::string("cannot serialise the trainer state: ") + e.what());
   }
@@ -96,7 +99,11 @@ Result<std::map<std::string, std::string>> LoadTrainerState(const std::string& p
     try {
       torch::serialize::InputArchive archive;
       std::istringstream is(*bytes);
-      archive.load_from(is);
+      // Moments land where this run's parameters live (a GPU run resumes on a CPU and back).
+      c10::optional<torch::Device> device;
+      for (const auto& group : opt->param_groups())
+        if (!group.params().empty()) device = group.params().front().device();
+      archive.load_from(is, device);
       opt->load(archive);
     } catch (const std::exception& e) {
       return InvalidArgument(where + ": the '" + name + "' optimiser state does not fit (" +
@@ -108,6 +115,12 @@ Result<std::map<std::string, std::string>> LoadTrainerState(const std::string& p
   try {
     at::Generator gen = at::detail::getDefaultCPUGenerator();
     gen.set_state(BytesTensor(*rng));
+    // Only when both runs had a GPU; otherwise a GPU run continues with fresh CUDA randomness.
+    const std::string* rng_cuda = ck.blob("rng.cuda");
+    if (rng_cuda && torch::cuda::is_available()) {
+      at::Generator cuda_gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA));
+      cuda_gen.set_state(BytesTensor(*rng_cuda));
+    }
   } catch (const std::exception& e) {
     return Corrupt(where + ": RNG state is unusable (" + std::string(e.what()).substr(0, 200) + ")");
   }
