@@ -22,6 +22,8 @@ function(smile_module)
   endif()
   if(SMILE_CUDA AND cuda_srcs)
     target_link_libraries(${M_NAME} PUBLIC CUDA::cudart)
+    # nvcc's front end flags `s = Call()` on a [[nodiscard]] Status (#2810) although the value is kept.
+    target_compile_options(${M_NAME} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-diag-suppress=2810>)
   endif()
 endfunction()
 

@@ -29,20 +29,24 @@ void Perturb(torch::nn::Module& m) {
 }
 
 void ExpectFastMatchesPlain(const std::string& preset, bool channels_last, double tol,
-                            torch::ScalarType dtype = torch::kFloat32, int polyphase = -1) {
+                            torch::ScalarType dtype = torch::kFloat32, int polyphase = -1,
+                            torch::Device device = torch::kCPU) {
   auto cfg = ModelConfig::Preset(preset).value();
   torch::manual_seed(11);
   SynthesisGenerator g(cfg);
   Perturb(*g);
-  auto mask = BlobMask(2, cfg.num_classes, cfg.image_size);
-  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
+  g->to(device);
+  auto mask = BlobMask(2, cfg.num_classes, cfg.image_size).to(device);
+  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim}).to(device);
   auto noise = g->MakeNoise(0);
+  for (auto& n : noise) n = n.to(device);
   torch::NoGradGuard ng;
   auto plain = g->forward(mask, style.expand({2, -1, -1}), noise);
   FastSynthesisGenerator fast(g, channels_last, dtype, polyphase);
   fast.SetStyle(style);
   auto out = fast.Forward(mask, noise);
   ASSERT_EQ(out.sizes(), plain.sizes());
+  EXPECT_EQ(out.device(), plain.device());
   const double err = (out - plain).abs().max().item<double>();
   const double scale = plain.abs().max().item<double>();
   testing::Test::RecordProperty("max_abs_err", std::to_string(err));
@@ -130,6 +134,24 @@ TEST(SynthesisFast, NeedsStyleAndNoise) {
   fast.SetStyle(torch::zeros({1, cfg.num_classes, cfg.synth_style_dim}));
   EXPECT_THROW(fast.Forward(mask, {}), std::invalid_argument);
   EXPECT_THROW(fast.SetStyle(torch::zeros({2, cfg.num_classes, cfg.synth_style_dim})), std::invalid_argument);
+}
+
+// The fast path on a GPU against the plain forward on the same GPU (skipped without one). cuDNN
+// runs fp32 convs in TF32 by default, so both sides carry ~1e-3 relative rounding.
+#define SKIP_WITHOUT_CUDA() \
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU here (this LibTorch build or machine has none)"
+TEST(SynthesisFastGpu, SmallMatchesPlainForwardOnCuda) {
+  SKIP_WITHOUT_CUDA();
+  ExpectFastMatchesPlain("small", false, 1e-2, torch::kFloat32, 1, torch::kCUDA);
+  ExpectFastMatchesPlain("small", true, 1e-2, torch::kFloat32, 1, torch::kCUDA);
+}
+TEST(SynthesisFastGpu, PaperMatchesPlainForwardOnCuda) {
+  SKIP_WITHOUT_CUDA();
+  ExpectFastMatchesPlain("paper", true, 1e-2, torch::kFloat32, 1, torch::kCUDA);
+}
+TEST(SynthesisFastGpu, Bf16CloseToPlainForwardOnCuda) {
+  SKIP_WITHOUT_CUDA();
+  ExpectFastMatchesPlain("small", true, 5e-2, torch::kBFloat16, 1, torch::kCUDA);
 }
 
 TEST(SynthesisFastSlow, PaperMatchesPlainForward) { ExpectFastMatchesPlain("paper", true, 1e-4); }

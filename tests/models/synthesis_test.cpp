@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace smile::models {
 namespace {
 
@@ -205,6 +207,49 @@ TEST(SynthesisDemod, BoxSumsMatchConvolutionWithGradients) {
   auto w2 = torch::rand({3, 2, 1, 1});
   auto lit = torch::conv2d(g2, w2).sum({2, 3});
   EXPECT_LT((SumOfSameConv(g2, w2) - lit).abs().max().item<double>(), 1e-5);
+}
+
+// The CUDA path against the CPU reference (skipped without a GPU): same weights, masks, styles
+// and noise give the same images and gradients. cuDNN runs fp32 convs in TF32 by default, hence
+// the relative tolerance.
+double RelativeError(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a.cpu() - b.cpu()).norm() / b.cpu().norm().clamp_min(1e-12)).item<double>();
+}
+
+TEST(SynthesisGpu, ForwardAndGradientsMatchCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU here (this LibTorch build or machine has none)";
+  for (const char* preset : {"small", "paper128"}) {
+    auto cfg = Cfg(preset);
+    torch::manual_seed(3);
+    SynthesisGenerator cpu(cfg), gpu(cfg);
+    {
+      torch::NoGradGuard ng;
+      auto a = cpu->parameters(), b = gpu->parameters();
+      for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+    }
+    gpu->to(torch::kCUDA);
+    auto mask = BandMask(2, cfg.num_classes, cfg.image_size);
+    auto style = torch::randn({2, cfg.num_classes, cfg.synth_style_dim}).requires_grad_(true);
+    auto style_gpu = style.detach().to(torch::kCUDA).requires_grad_(true);
+    auto noise = cpu->MakeNoise(5);
+    std::vector<torch::Tensor> noise_gpu;
+    for (const auto& n : noise) noise_gpu.push_back(n.to(torch::kCUDA));
+    auto out_cpu = cpu->forward(mask, style, noise);
+    auto out_gpu = gpu->forward(mask.to(torch::kCUDA), style_gpu, noise_gpu);
+    ASSERT_TRUE(out_gpu.is_cuda());
+    const double err = RelativeError(out_gpu, out_cpu);
+    // a loss that weights pixels unevenly, so the gradients are not trivially uniform
+    auto target = torch::linspace(-1, 1, out_cpu.numel()).view(out_cpu.sizes());
+    (out_cpu - target).pow(2).mean().backward();
+    (out_gpu - target.to(torch::kCUDA)).pow(2).mean().backward();
+    const double err_style = RelativeError(style_gpu.grad(), style.grad());
+    const double err_weight = RelativeError(gpu->convs[0]->conv->weight.grad(), cpu->convs[0]->conv->weight.grad());
+    std::printf("%s: output %.2e, style grad %.2e, conv weight grad %.2e relative error\n", preset, err, err_style,
+                err_weight);
+    EXPECT_LT(err, 1e-2) << preset;
+    EXPECT_LT(err_style, 2e-2) << preset;
+    EXPECT_LT(err_weight, 2e-2) << preset;
+  }
 }
 
 }  // namespace
