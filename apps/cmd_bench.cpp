@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
 
 #include "apps/command.h"
@@ -175,6 +176,7 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Option("iters", "N", "timed runs per network (the median is reported)", "3");
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");
+  p.Option("device", "D", "models: cpu, cuda, cuda:N or auto (CUDA needs a CUDA build of LibTorch and a GPU)", "cpu");
   p.Epilog("examples:\n  smile bench models --configs small,paper128 --iters 5\n"
            "  smile bench faces clip.mp4 --frames 30 --iters 5   (detectors, landmarks, FaceMesh, Selfie, FaceRes,\n"
            "      whole per-frame analysis; ratios to dlib HOG detection in the same run)\n");
@@ -193,22 +195,19 @@ Status RunBench(const std::vector<std::string>& args) {
   o.iterations = static_cast<int>(iters);
   o.warmup = static_cast<int>(warmup);
   o.threads = static_cast<int>(threads);
-  o.mask_path = p.Get("mask");
-  std::printf("%-20s %-9s %5s %12s %10s %10s %8s %s\n", "network", "config", "size", "params", "s/image", "min s",
-              "vs plain", "note");
+  o.device = p.Get("device");
+  if (const std::string mask = p.Get("mask"); !mask.empty()) {
+    cv::Mat m = cv::imread(mask, cv::IMREAD_GRAYSCALE);
+    if (m.empty()) return NotFound("cannot read the label map '" + mask + "'; give an 8-bit PNG of class indices");
+    o.mask_labels.assign(m.data, m.data + m.total());
+    o.mask_width = m.cols;
+    o.mask_height = m.rows;
+    o.mask_name = mask;
+  }
+  std::printf("%s\n", models::BenchTableHeader().c_str());
   std::fflush(stdout);
   auto rows = models::BenchSynthesisModels(o, [](const models::ModelBenchRow& r) {
-    std::string note;
-    if (r.max_abs_diff >= 0) {
-      char buf[96];
-      std::snprintf(buf, sizeof(buf), "max |fast - plain| = %.2e, boundary %.0f%%", r.max_abs_diff,
-                    100 * r.boundary_share);
-      note = buf;
-    }
-    char ratio[32] = "";
-    if (r.speedup > 0) std::snprintf(ratio, sizeof(ratio), "%.2fx", r.speedup);
-    std::printf("%-20s %-9s %5d %12lld %10.4f %10.4f %8s %s\n", r.network.c_str(), r.config.c_str(), r.image_size,
-                static_cast<long long>(r.params), r.seconds_per_image, r.min_seconds, ratio, note.c_str());
+    std::printf("%s\n", models::FormatBenchRow(r).c_str());
     std::fflush(stdout);
   });
   return rows.ok() ? Status::Ok() : rows.status();

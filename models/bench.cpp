@@ -4,9 +4,9 @@
 #include <map>
 #include <memory>
 
+#include <cstdio>
+
 #include <benchmark/benchmark.h>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include "models/bench_collector.h"
@@ -27,16 +27,20 @@ std::vector<std::string> BenchNetworkNames() {
 
 namespace {
 
-Result<torch::Tensor> LoadBenchLabels(const std::string& path, int64_t s, int num_classes) {
-  cv::Mat m = cv::imread(path, cv::IMREAD_GRAYSCALE);
-  if (m.empty()) return NotFound("cannot read the label map '" + path + "'; give an 8-bit PNG of class indices");
-  double mx = 0;
-  cv::minMaxLoc(m, nullptr, &mx);
+Result<torch::Tensor> ResizeBenchLabels(const ModelBenchOptions& o, int64_t s, int num_classes) {
+  if (o.mask_width <= 0 || o.mask_height <= 0 ||
+      o.mask_labels.size() != static_cast<size_t>(o.mask_width) * static_cast<size_t>(o.mask_height))
+    return InvalidArgument("label map '" + o.mask_name + "': " + std::to_string(o.mask_labels.size()) +
+                           " labels do not fill " + std::to_string(o.mask_width) + "x" + std::to_string(o.mask_height));
+  const int mx = *std::max_element(o.mask_labels.begin(), o.mask_labels.end());
   if (mx >= num_classes)
-    return InvalidArgument("label map '" + path + "' has class " + std::to_string(static_cast<int>(mx)) +
+    return InvalidArgument("label map '" + o.mask_name + "' has class " + std::to_string(mx) +
                            "; expected indices below " + std::to_string(num_classes));
-  cv::resize(m, m, cv::Size(static_cast<int>(s), static_cast<int>(s)), 0, 0, cv::INTER_NEAREST);
-  return torch::from_blob(m.data, {1, s, s}, torch::kUInt8).to(torch::kLong).clone();
+  auto m = torch::from_blob(const_cast<uint8_t*>(o.mask_labels.data()), {1, 1, o.mask_height, o.mask_width}, torch::kUInt8)
+               .to(torch::kFloat32);
+  m = torch::nn::functional::interpolate(
+      m, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{s, s}).mode(torch::kNearest));
+  return m[0].to(torch::kLong).contiguous();
 }
 
 // Share of pixels whose 5x5 window mixes classes (or lies in the 2-pixel frame).
@@ -80,6 +84,9 @@ struct Case {
 Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions& o,
                                                         const std::function<void(const ModelBenchRow&)>& on_row) {
   InitTorchRuntime(o.threads);
+  SMILE_ASSIGN_OR_RETURN(DeviceChoice device_choice, ChooseDevice(o.device));
+  const torch::Device device(device_choice.name);
+  const bool cuda = device_choice.cuda;
   const auto known = BenchNetworkNames();
   for (const auto& n : o.networks)
     if (std::find(known.begin(), known.end(), n) == known.end()) {
@@ -102,22 +109,25 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
     std::vector<Case> cases;
     const int s = cfg.image_size;
     auto labels_at = [&](int64_t size) -> Result<torch::Tensor> {
-      if (o.mask_path.empty()) return BenchLabels(size);
-      return LoadBenchLabels(o.mask_path, size, cfg.num_classes);
+      if (o.mask_labels.empty()) return BenchLabels(size);
+      return ResizeBenchLabels(o, size, cfg.num_classes);
     };
     SMILE_ASSIGN_OR_RETURN(auto labels, labels_at(s));
-    auto mask = OneHotMask(labels, cfg.num_classes);
+    auto mask = OneHotMask(labels, cfg.num_classes).to(device);
     const double boundary = BoundaryShare(labels);
     SynthesisMapping mapping(cfg);
     mapping->eval();
-    auto style = mapping->Sample(1);
+    mapping->to(device);
+    auto style = mapping->Sample(1, device);
     SynthesisGenerator g{nullptr};
     std::vector<torch::Tensor> noise;
     torch::Tensor plain;
     if (wants("generator") || wants("generator_fast") || wants("generator_fast_cl") || wants("generator_bf16")) {
       g = SynthesisGenerator(cfg);
       g->eval();
+      g->to(device);
       noise = g->MakeNoise(0);
+      for (auto& n : noise) n = n.to(device);
       plain = g->forward(mask, style, noise);
       const int64_t params = CountParameters(*g);
       if (wants("generator")) cases.push_back({"generator", s, params, -1, -1, [&] { (void)g->forward(mask, style, noise); }});
@@ -131,73 +141,83 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
         cases.push_back({v, s, params, diff, boundary, [fast, &mask, &noise] { (void)fast->Forward(mask, noise); }});
       }
     }
-    auto rgb = torch::rand({1, 3, s, s}) * 2 - 1;
+    auto rgb = (torch::rand({1, 3, s, s}) * 2 - 1).to(device);
     SynthesisStyleEncoder enc{nullptr};
     if (wants("style_encoder")) {
       enc = SynthesisStyleEncoder(cfg);
       enc->eval();
+      enc->to(device);
       cases.push_back({"style_encoder", s, CountParameters(*enc), -1, -1, [&] { (void)enc->forward(rgb, mask); }});
     }
     if (wants("mapping"))
-      cases.push_back({"mapping", s, CountParameters(*mapping), -1, -1, [&] { (void)mapping->Sample(1); }});
+      cases.push_back({"mapping", s, CountParameters(*mapping), -1, -1, [&] { (void)mapping->Sample(1, device); }});
     SynthesisDiscriminator d{nullptr};
     if (wants("discriminator")) {
       d = SynthesisDiscriminator(cfg);
       d->eval();
+      d->to(device);
       cases.push_back({"discriminator", s, CountParameters(*d), -1, -1, [&] { (void)d->forward(rgb); }});
     }
     // Manipulation stage (mask -> mask at manip_size).
     const int ms = cfg.manip_size;
     SMILE_ASSIGN_OR_RETURN(auto mlabels, labels_at(ms));
-    auto mmask = OneHotMask(mlabels, cfg.num_classes);
-    auto choices = torch::zeros({1, 6}, torch::kLong);
+    auto mmask = OneHotMask(mlabels, cfg.num_classes).to(device);
+    auto choices = torch::zeros({1, 6}, torch::TensorOptions().dtype(torch::kLong).device(device));
     ManipMapping mmap{nullptr};
     torch::Tensor mstyle;
     if (wants("manip_generator") || wants("manip_mapping")) {
       mmap = ManipMapping(cfg);
       mmap->eval();
-      mstyle = mmap->Style(torch::randn({1, cfg.manip_latent_dim}), choices);
+      mmap->to(device);
+      mstyle = mmap->Style(torch::randn({1, cfg.manip_latent_dim}, torch::TensorOptions().device(device)), choices);
     }
     ManipGenerator mg{nullptr};
     if (wants("manip_generator")) {
       mg = ManipGenerator(cfg);
       mg->eval();
+      mg->to(device);
       cases.push_back({"manip_generator", ms, CountParameters(*mg), -1, -1, [&] { (void)mg->forward(mmask, mstyle); }});
     }
     ManipStyleEncoder mse{nullptr};
     if (wants("manip_style_encoder")) {
       mse = ManipStyleEncoder(cfg);
       mse->eval();
+      mse->to(device);
       cases.push_back({"manip_style_encoder", ms, CountParameters(*mse), -1, -1, [&] { (void)mse->Style(mmask, choices); }});
     }
     if (wants("manip_mapping")) {
-      auto z = torch::randn({1, cfg.manip_latent_dim});
+      auto z = torch::randn({1, cfg.manip_latent_dim}, torch::TensorOptions().device(device));
       cases.push_back({"manip_mapping", ms, CountParameters(*mmap), -1, -1, [&, z] { (void)mmap->Style(z, choices); }});
     }
     ManipDiscriminator md{nullptr};
     if (wants("manip_discriminator")) {
       md = ManipDiscriminator(cfg);
       md->eval();
+      md->to(device);
       cases.push_back({"manip_discriminator", ms, CountParameters(*md), -1, -1, [&] { (void)md->forward(mmask); }});
     }
     ParserNet parser{nullptr};
-    auto prgb = torch::rand({1, 3, cfg.parser_size, cfg.parser_size}) * 2 - 1;
+    auto prgb = (torch::rand({1, 3, cfg.parser_size, cfg.parser_size}) * 2 - 1).to(device);
     if (wants("parser")) {
       parser = ParserNet(cfg);
       parser->eval();
+      parser->to(device);
       cases.push_back({"parser", cfg.parser_size, CountParameters(*parser), -1, -1, [&] { (void)parser->forward(prgb); }});
     }
 
     // One Google Benchmark per network: warm-up runs first, then `iterations` repetitions of
-    // one image each, wall time (the networks use all intra-op threads).
+    // one image each, wall time (the networks use all intra-op threads). On a GPU each run waits
+    // for its kernels, so the time is the image's latency.
     benchmark::ClearRegisteredBenchmarks();
     for (auto& c : cases) {
       for (int i = 0; i < o.warmup; ++i) c.run();
+      if (cuda) torch::cuda::synchronize();
       benchmark::RegisterBenchmark(c.network.c_str(),
-                                   [&c](benchmark::State& state) {
+                                   [&c, cuda](benchmark::State& state) {
                                      for (auto _ : state) {
                                        try {
                                          c.run();
+                                         if (cuda) torch::cuda::synchronize();
                                        } catch (const std::exception& e) {
                                          state.SkipWithError(e.what());
                                          break;
@@ -222,6 +242,7 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
       ModelBenchRow r;
       r.network = c.network;
       r.config = cfg.preset;
+      r.device = device_choice.name;
       r.image_size = c.image_size;
       r.params = c.params;
       r.seconds_per_image = t[t.size() / 2];
@@ -236,6 +257,29 @@ Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions&
     }
   }
   return rows;
+}
+
+std::string BenchTableHeader() {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "%-20s %-9s %-7s %5s %12s %10s %10s %8s %s", "network", "config", "device", "size",
+                "params", "s/image", "min s", "vs plain", "note");
+  return buf;
+}
+
+std::string FormatBenchRow(const ModelBenchRow& r) {
+  std::string note;
+  if (r.max_abs_diff >= 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "max |fast - plain| = %.2e, boundary %.0f%%", r.max_abs_diff, 100 * r.boundary_share);
+    note = buf;
+  }
+  char ratio[32] = "";
+  if (r.speedup > 0) std::snprintf(ratio, sizeof(ratio), "%.2fx", r.speedup);
+  char line[320];
+  std::snprintf(line, sizeof(line), "%-20s %-9s %-7s %5d %12lld %10.4f %10.4f %8s %s", r.network.c_str(),
+                r.config.c_str(), r.device.c_str(), r.image_size, static_cast<long long>(r.params), r.seconds_per_image,
+                r.min_seconds, ratio, note.c_str());
+  return line;
 }
 
 }  // namespace smile::models

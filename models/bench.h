@@ -25,15 +25,20 @@ struct ModelBenchOptions {
   int warmup = 1;      // untimed runs first (allocator, oneDNN primitive caches)
   int iterations = 3;  // timed repetitions of one image each (median and min reported)
   int threads = 0;     // 0 = all cores
-  // Label map (8-bit PNG of class indices, e.g. a CelebAMask-HQ map) the generators and the
-  // manipulation networks run on, resized (nearest) to each network's size; empty: a synthetic
-  // face-like layout. The fast path's speed depends on how much of the mask is class boundary.
-  std::string mask_path;
+  std::string device = "cpu";  // "cpu", "cuda" or "cuda:N" (models/runtime.h ChooseDevice)
+  // Label map (class indices, row-major mask_height x mask_width, e.g. a CelebAMask-HQ map read
+  // by the caller) the generators and the manipulation networks run on, resized (nearest) to each
+  // network's size; empty: a synthetic face-like layout. The fast path's speed depends on how
+  // much of the mask is class boundary. mask_name names it in errors.
+  std::vector<uint8_t> mask_labels;
+  int mask_width = 0, mask_height = 0;
+  std::string mask_name;
 };
 
 struct ModelBenchRow {
   std::string network;
   std::string config;
+  std::string device;            // "cpu" or "cuda:N"
   int image_size = 0;
   int64_t params = 0;
   double seconds_per_image = 0;  // median of the repetitions
@@ -44,6 +49,10 @@ struct ModelBenchRow {
   double boundary_share = -1;    // fast variants only: share of pixels at the largest resolution whose 5x5
                                  // mask window mixes classes (the rest use per-class tables)
 };
+
+// The table `smile bench models` prints: header line and one line per row.
+std::string BenchTableHeader();
+std::string FormatBenchRow(const ModelBenchRow& row);
 
 // Calls on_row as each row is measured (for live printing).
 Result<std::vector<ModelBenchRow>> BenchSynthesisModels(const ModelBenchOptions& options,
