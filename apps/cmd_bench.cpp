@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "apps/command.h"
+#include "apps/synthesis_options.h"
 #include "capture/source.h"
 #include "engine/bench_faces.h"
 #include "engine/session.h"
@@ -51,6 +52,7 @@ Status BenchPipeline(const ArgParser& p) {
   engine::AnalyzerOptions ao;
   ao.align.size = std::max(256, model->config.image_size);
   engine::SessionOptions so;
+  SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
   so.progress = false;
   so.max_frames = frames;
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
@@ -176,6 +178,7 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Option("iters", "N", "timed runs per network (the median is reported)", "3");
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");
+  AddSynthesisOptions(p);  // pipeline
   p.Option("device", "D", "models: cpu, cuda, cuda:N or auto (CUDA needs a CUDA build of LibTorch and a GPU)", "cpu");
   p.Epilog("examples:\n  smile bench models --configs small,paper128 --iters 5\n"
            "  smile bench faces clip.mp4 --frames 30 --iters 5   (detectors, landmarks, FaceMesh, Selfie, FaceRes,\n"

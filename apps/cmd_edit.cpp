@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/synthesis_options.h"
 #include "apps/edit_setup.h"
 #include "apps/face_options.h"
 #include "capture/media_job.h"
@@ -206,6 +207,7 @@ Status RunEdit(const std::vector<std::string>& args) {
   p.Option("output", "FILE", "output: .png for an image input, .mp4 for a video, or a folder of PNGs", "");
   AddFaceOption(p, "edit");
   AddDetectorOption(p);
+  AddSynthesisOptions(p);
   p.Option("smooth", "on|off", "temporal mask smoothing", "on");
   p.Option("color", "F", "colour matching strength towards the input's lighting, 0..1", "0.5");
   p.Option("max-frames", "N", "stop after N frames", "");
@@ -264,6 +266,7 @@ Status RunEdit(const std::vector<std::string>& args) {
   engine::AnalyzerOptions ao;
   SMILE_RETURN_IF_ERROR(ApplyFaceOptions(p, &ao.tracker));
   engine::SessionOptions so;
+  SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
   so.label = "edit";
   so.color = color;
   so.fused = p.Get("stages") == "one";

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/synthesis_options.h"
 #include "apps/face_options.h"
 #include "apps/edit_setup.h"
 #include "apps/reenact_setup.h"
@@ -108,6 +109,7 @@ Status RunLive(const std::vector<std::string>& args) {
            "off turns it off explicitly", "auto");
   p.Option("stats-every", "SEC", "print a line with fps, latency, drops and memory (RSS) every SEC seconds", "");
   AddDetectorOption(p);
+  AddSynthesisOptions(p);
   AddEditOptions(p);
   p.Epilog("examples:\n  smile live --source 0 --identity alice.smile\n"
            "  smile live --source 'gst:videotestsrc ! video/x-raw,width=640,height=480' --identity a.smile -o t.mp4\n"
@@ -149,6 +151,7 @@ Status RunLive(const std::vector<std::string>& args) {
       return InvalidArgument("--output '" + target + "' is the --source itself; choose another output name");
   }
   engine::SessionOptions so;
+  SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
   so.label = "live " + mode;
   so.live = true;
   so.max_in_flight = static_cast<int>(in_flight);

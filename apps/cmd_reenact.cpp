@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/synthesis_options.h"
 #include "apps/face_options.h"
 #include "apps/edit_setup.h"
 #include "apps/reenact_setup.h"
@@ -68,6 +69,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
   p.Option("stages", "pipelined|one", "stage threads (pipelined) or one work thread", "pipelined");
   AddDetectorOption(p);
+  AddSynthesisOptions(p);
   AddEditOptions(p);
   p.Epilog("examples:\n  smile reenact --source alice.jpg --identity alice.smile --driver talk.mp4 -o alice_talks.mp4\n"
            "  smile reenact --source alice.smile --driver 0 -o out.mp4        (webcam driver)\n" +
@@ -106,6 +108,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
     return InvalidArgument("--output '" + out + "' is the --source photo itself; choose another output name");
 
   engine::SessionOptions so;
+  SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
   so.label = "reenact";
   so.color = color;
   so.fused = p.Get("stages") == "one";

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "apps/command.h"
+#include "apps/synthesis_options.h"
 #include "apps/contact_sheet.h"
 #include "apps/face_options.h"
 #include "apps/edit_setup.h"
@@ -46,7 +47,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
            "pipelined: decode, analyse, synthesise, compose and encode on their own threads; one: analysis, "
            "synthesis and paste-back in one thread (the older layout, for comparisons)",
            "pipelined");
-  p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
+  AddSynthesisOptions(p);
   AddEditOptions(p);
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile\n"
            "  smile swap --identity alice.smile --video bob.mp4 -o bob_as_alice.mp4\n" +
@@ -81,8 +82,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   if (p.Get("stages") != "pipelined" && p.Get("stages") != "one")
     return InvalidArgument("--stages takes pipelined or one");
   so.fused = p.Get("stages") == "one";
-  if (p.Get("fast") != "on" && p.Get("fast") != "off") return InvalidArgument("--fast takes on or off");
-  so.fast_synthesis = p.Get("fast") == "on";
+  SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
 
   SMILE_ASSIGN_OR_RETURN(auto device, models::ChooseDevice("auto"));
   SMILE_LOG(kInfo) << "device: " << device.description;

@@ -32,11 +32,18 @@ int main(int argc, char** argv) {
   // libgomp reads OMP_WAIT_POLICY once, when it loads, before main. Its default busy-waits
   // at every parallel-region barrier, which collapses LibTorch's speed 4-5x as soon as the
   // cores are shared (pipeline stages, a second job, a build): measured 11-15 s vs 2.7 s for
-  // one batch-4 training step under load. Re-exec once with the passive policy unless the
-  // user chose a policy.
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr && argc > 0) {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default policy
+  // one batch-4 training step under load. OpenBLAS (dlib's and LibTorch's BLAS) likewise reads
+  // OPENBLAS_NUM_THREADS at load; its worker threads spin in sched_yield between calls, which took
+  // a quarter of the CPU of a swap on 2 cores (perf) and competes with the pipeline's stage threads:
+  // one BLAS thread per calling thread swaps d11 at 12.2 fps instead of 10.3, runs the small
+  // generator 1.3x faster, and leaves fitting unchanged. Re-exec once with both set unless the
+  // user chose them.
+  const bool set_omp = std::getenv("OMP_WAIT_POLICY") == nullptr;
+  const bool set_blas = std::getenv("OPENBLAS_NUM_THREADS") == nullptr;
+  if ((set_omp || set_blas) && argc > 0) {
+    if (set_omp) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    if (set_blas) setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    execv("/proc/self/exe", argv);  // returns only on failure: carry on with the defaults
   }
   smile::InstallSignalHandlers();
   std::vector<std::string> args(argv + 1, argv + argc);

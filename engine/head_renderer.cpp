@@ -7,7 +7,7 @@
 
 namespace smile::engine {
 
-HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style, bool fast)
+HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style, bool fast, bool bf16)
     : network_(std::move(network)), style_(std::move(style)) {
   network_->eval();
   noise_ = network_->generator->MakeNoise(0);
@@ -15,11 +15,12 @@ HeadRenderer::HeadRenderer(models::SynthesisNetwork network, torch::Tensor style
   if (fast) {
     try {
       torch::NoGradGuard no_grad;
-      // channels-last fp32: exact, and the fastest fp32 layout measured (smile bench models)
-      auto f = std::make_unique<models::FastSynthesisGenerator>(network_->generator, /*channels_last=*/true);
+      // channels-last: the fastest layout measured (smile bench models); fp32 is exact.
+      auto f = std::make_unique<models::FastSynthesisGenerator>(network_->generator, /*channels_last=*/true,
+                                                                bf16 ? torch::kBFloat16 : torch::kFloat32);
       f->SetStyle(style_);
       fast_ = std::move(f);
-      path_ = "fast fixed-style (channels-last fp32)";
+      path_ = bf16 ? "fast fixed-style (channels-last bf16)" : "fast fixed-style (channels-last fp32)";
     } catch (const std::exception& e) {
       path_ = std::string("plain forward (fast path unavailable: ") + e.what() + ")";
     }

@@ -136,7 +136,7 @@ std::string SessionReport::Summary() const {
 
 Session::Session(models::IdentityModel model, const SessionOptions& o, FaceAnalyzer analyzer)
     : model_(std::move(model)), options_(o), analyzer_(std::move(analyzer)) {
-  renderer_ = std::make_unique<HeadRenderer>(model_->network, model_->style, o.fast_synthesis);
+  renderer_ = std::make_unique<HeadRenderer>(model_->network, model_->style, o.fast_synthesis, o.bf16_synthesis);
   if (o.style_bank && !model_->bank.empty()) renderer_->SetStyleBank(model_->bank);
 }
 

@@ -75,6 +75,7 @@ struct SessionOptions {
   double color = 0.5;           // colour matching strength towards the reference, 0..1
   double feather = 0.06;        // paste feather, fraction of the aligned side
   bool fast_synthesis = true;   // models::FastSynthesisGenerator for the fixed style
+  bool bf16_synthesis = false;  // that fast path in bf16 (HeadRenderer: not exact, faster with AMX)
   // Per-frame style from the identity's style bank (when it has one) instead of its one mean style.
   bool style_bank = true;
 };

@@ -47,6 +47,25 @@ struct Fixture {
   }
 };
 
+// bf16 fast path: close to the exact fp32 path (a few grey levels), and it says so in its path.
+TEST(HeadRenderer, Bf16FastPathCloseToFp32) {
+  Fixture f;
+  HeadRenderer fp32(f.model->network, f.model->style, true, false), bf16(f.model->network, f.model->style, true, true);
+  EXPECT_NE(bf16.path().find("bf16"), std::string::npos) << bf16.path();
+  EXPECT_NE(fp32.path().find("fp32"), std::string::npos) << fp32.path();
+  HeadRenderer plain_bf16(f.model->network, f.model->style, false, true);  // bf16 needs the fast path
+  EXPECT_EQ(plain_bf16.path().find("bf16"), std::string::npos) << plain_bf16.path();
+  for (auto [e, m] : std::vector<std::pair<int, int>>{{1, 1}, {4, 6}}) {
+    auto a = fp32.Render(Layout(e, m)), b = bf16.Render(Layout(e, m));
+    ASSERT_TRUE(a.ok() && b.ok());
+    cv::Mat d;
+    cv::absdiff(*a, *b, d);
+    const double mean = cv::mean(d.reshape(1))[0];
+    EXPECT_LT(mean, 3.0) << "mean |bf16 - fp32| in grey levels";
+    EXPECT_LT(MaxDiff(*a, *b), 40.0);
+  }
+}
+
 TEST(HeadRenderer, StyleBankFastPathMatchesPlainFrameByFrame) {
   Fixture f;
   HeadRenderer fast(f.model->network, f.model->style, true), plain(f.model->network, f.model->style, false);

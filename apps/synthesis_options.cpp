@@ -1,0 +1,25 @@
+#include "apps/synthesis_options.h"
+
+namespace smile::app {
+
+void AddSynthesisOptions(ArgParser& p) {
+  p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
+  p.Option("precision", "fp32|bf16",
+           "arithmetic of the fast synthesis path: fp32 (exact) or bf16 (about 1e-2 error, 1.3-1.6x faster "
+           "on CPUs with AMX or AVX-512 BF16, slower elsewhere)",
+           "fp32");
+}
+
+Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so) {
+  const std::string fast = p.Get("fast"), precision = p.Get("precision");
+  if (fast != "on" && fast != "off") return InvalidArgument("--fast takes on or off, not '" + fast + "'");
+  if (precision != "fp32" && precision != "bf16")
+    return InvalidArgument("--precision takes fp32 or bf16, not '" + precision + "'");
+  if (precision == "bf16" && fast == "off")
+    return InvalidArgument("--precision bf16 runs the fast path; drop --fast off (the plain forward is fp32)");
+  so->fast_synthesis = fast == "on";
+  so->bf16_synthesis = precision == "bf16";
+  return Status::Ok();
+}
+
+}  // namespace smile::app

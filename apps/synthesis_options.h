@@ -1,0 +1,16 @@
+// --fast and --precision: how the synthesis stage renders, for every command that renders
+// heads in a Session (swap, reenact, live, edit, bench pipeline), declared and applied in one place.
+#pragma once
+
+#include "core/args.h"
+#include "core/status.h"
+#include "engine/session.h"
+
+namespace smile::app {
+
+// Declares --fast on|off and --precision fp32|bf16.
+void AddSynthesisOptions(ArgParser& p);
+// Reads them into `so` (exit-2 error on a bad value).
+Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so);
+
+}  // namespace smile::app
