@@ -28,7 +28,8 @@ std::vector<std::string> SplitCommas(const std::string& s) {
   return out;
 }
 
-// smile bench pipeline: the same networks run (1) one frame at a time in one thread,
+// smile bench pipeline: the same networks run (1) one frame at a time in one thread (and, when
+// the session renders with the fast path, also with the plain network forward),
 // (2) as the older swap layout (decode | analyse+synthesise+compose | encode), (3) as the
 // session's stage pipeline, (4) live (file paced at its frame rate, newest frame first).
 Status BenchPipeline(const ArgParser& p) {
@@ -60,11 +61,11 @@ Status BenchPipeline(const ArgParser& p) {
               static_cast<long long>(frames), video.c_str(), model->config.image_size,
               session->renderer().path().c_str());
 
-  // (1) one frame at a time, no pipeline: read, analyse, synthesise, compose in one thread.
-  double seq_fps = 0;
-  {
+  // (1) one frame at a time, no pipeline: read, analyse, synthesise, compose in one thread; also
+  // with the plain network forward (no fixed-style fast path) as the no-optimisation baseline.
+  auto sequential = [&](engine::Session& s, const char* name) -> Result<double> {
     SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(video));
-    session->analyzer().Reset();
+    s.analyzer().Reset();
     double ms_a = 0, ms_s = 0, ms_c = 0, ms_r = 0;
     int64_t n = 0;
     const int64_t t0 = SteadyMicros();
@@ -77,22 +78,32 @@ Status BenchPipeline(const ArgParser& p) {
       engine::SessionItem item;
       item.input = std::move(f).value();
       t = SteadyMicros();
-      SMILE_RETURN_IF_ERROR(session->AnalyseSwap(item));
+      SMILE_RETURN_IF_ERROR(s.AnalyseSwap(item));
       ms_a += (SteadyMicros() - t) / 1e3;
       t = SteadyMicros();
-      SMILE_RETURN_IF_ERROR(session->Synthesise(item));
+      SMILE_RETURN_IF_ERROR(s.Synthesise(item));
       ms_s += (SteadyMicros() - t) / 1e3;
       t = SteadyMicros();
-      SMILE_RETURN_IF_ERROR(session->Compose(item));
+      SMILE_RETURN_IF_ERROR(s.Compose(item));
       ms_c += (SteadyMicros() - t) / 1e3;
       ++n;
     }
-    const double secs = (SteadyMicros() - t0) / 1e6;
-    seq_fps = n / secs;
-    std::printf("%-26s %7.2f fps  decode %.1f  analyse %.1f  synthesise %.1f  compose %.1f ms/frame\n",
-                "one frame at a time", seq_fps, ms_r / n, ms_a / n, ms_s / n, ms_c / n);
+    if (n == 0) return InvalidArgument("'" + video + "' has no frames");
+    const double fps = n / ((SteadyMicros() - t0) / 1e6);
+    std::printf("%-26s %7.2f fps  decode %.1f  analyse %.1f  synthesise %.1f  compose %.1f ms/frame\n", name, fps,
+                ms_r / n, ms_a / n, ms_s / n, ms_c / n);
     std::fflush(stdout);
+    return fps;
+  };
+  double plain_fps = 0;
+  if (session->renderer().fast()) {
+    engine::SessionOptions po = so;
+    po.fast_synthesis = false;
+    po.bf16_synthesis = false;
+    SMILE_ASSIGN_OR_RETURN(auto plain, engine::Session::Create(model, po, ao));
+    SMILE_ASSIGN_OR_RETURN(plain_fps, sequential(*plain, "one at a time, plain net"));
   }
+  SMILE_ASSIGN_OR_RETURN(const double seq_fps, sequential(*session, "one frame at a time"));
   auto run = [&](const char* name, bool fused, bool live) -> Status {
     SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(video));
     if (live) src = engine::PaceAsLive(std::move(src));
@@ -108,8 +119,10 @@ Status BenchPipeline(const ArgParser& p) {
       std::snprintf(b, sizeof(b), "  %s %.1f", s.name.c_str(), s.ms_per_item());
       stages += b;
     }
-    std::printf("%-26s %7.2f fps  x%.2f vs one-at-a-time  ms/frame:%s\n", name, r.fps(),
-                seq_fps > 0 ? r.fps() / seq_fps : 0.0, stages.c_str());
+    char vs_plain[48] = "";
+    if (plain_fps > 0) std::snprintf(vs_plain, sizeof(vs_plain), ", x%.2f vs plain", r.fps() / plain_fps);
+    std::printf("%-26s %7.2f fps  x%.2f vs one-at-a-time%s  ms/frame:%s\n", name, r.fps(),
+                seq_fps > 0 ? r.fps() / seq_fps : 0.0, vs_plain, stages.c_str());
     if (live)
       std::printf("%-26s latency capture->output mean %.0f ms, p50 %.0f, p95 %.0f, max %.0f; %lld of %lld frames "
                   "dropped\n", "", r.latency_mean_ms, r.latency_p50_ms, r.latency_p95_ms, r.latency_max_ms,
