@@ -65,8 +65,8 @@ torch::Tensor BenchLabels(int64_t s) {
   auto r2 = (x - s / 2).pow(2) + (y - s / 2).pow(2);
   labels.masked_fill_(r2 < (s * s) / 9, 1);
   labels.masked_fill_((y < s / 4) & (r2 < (s * s) / 5), 13);
-  labels.masked_fill_((y - s / 2).abs() < s / 40 & ((x - s / 2).abs() - s / 8).abs() < s / 20, 4);
-  labels.masked_fill_((y - 2 * s / 3).abs() < s / 50 & (x - s / 2).abs() < s / 10, 11);
+  labels.masked_fill_(((y - s / 2).abs() < s / 40) & (((x - s / 2).abs() - s / 8).abs() < s / 20), 4);
+  labels.masked_fill_(((y - 2 * s / 3).abs() < s / 50) & ((x - s / 2).abs() < s / 10), 11);
   return labels.unsqueeze(0);
 }
 
