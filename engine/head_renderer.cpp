@@ -59,25 +59,43 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
   return out;
 }
 
-void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region) {
-  if (cv::countNonZero(region) < 16) return;
+std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& region) {
+  if (cv::countNonZero(region) < 16) return std::nullopt;
   cv::Mat lab_i, lab_r;
   cv::cvtColor(image, lab_i, cv::COLOR_BGR2Lab);
   cv::cvtColor(reference, lab_r, cv::COLOR_BGR2Lab);
   cv::Scalar mi, si, mr, sr;
   cv::meanStdDev(lab_i, mi, si, region);
   cv::meanStdDev(lab_r, mr, sr, region);
-  cv::Mat f;
-  lab_i.convertTo(f, CV_32FC3);
+  ColorTransfer t;
+  for (int k = 0; k < 3; ++k) {
+    t.gain[k] = si[k] > 1e-3 ? std::clamp(sr[k] / si[k], 0.5, 2.0) : 1.0;
+    t.offset[k] = mr[k] - mi[k] * t.gain[k];
+  }
+  return t;
+}
+
+void ApplyColorTransfer(cv::Mat& image, const ColorTransfer& t) {
+  cv::Mat lab, f;
+  cv::cvtColor(image, lab, cv::COLOR_BGR2Lab);
+  lab.convertTo(f, CV_32FC3);
   std::vector<cv::Mat> ch;
   cv::split(f, ch);
-  for (int k = 0; k < 3; ++k) {
-    const double gain = si[k] > 1e-3 ? std::clamp(sr[k] / si[k], 0.5, 2.0) : 1.0;
-    ch[k] = (ch[k] - mi[k]) * gain + mr[k];
-  }
+  for (int k = 0; k < 3; ++k) ch[k] = ch[k] * t.gain[k] + t.offset[k];
   cv::merge(ch, f);
-  f.convertTo(lab_i, CV_8UC3);
-  cv::cvtColor(lab_i, image, cv::COLOR_Lab2BGR);
+  f.convertTo(lab, CV_8UC3);
+  cv::cvtColor(lab, image, cv::COLOR_Lab2BGR);
+}
+
+ColorTransfer BlendColorTransfer(const ColorTransfer& from, const ColorTransfer& to, double a) {
+  ColorTransfer t;
+  t.gain = from.gain * a + to.gain * (1 - a);
+  t.offset = from.offset * a + to.offset * (1 - a);
+  return t;
+}
+
+void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region) {
+  if (auto t = ColorTransferFor(image, reference, region)) ApplyColorTransfer(image, *t);
 }
 
 }  // namespace smile::engine

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,17 @@ class HeadRenderer {
   std::unique_ptr<models::FastSynthesisGenerator> fast_;
   std::string path_;
 };
+
+// Per-channel affine map in Lab (out = in * gain + offset) that gives `image`'s pixels inside
+// `region` the mean and std of `reference`'s (gain clamped to 0.5..2); nullopt when the region
+// has fewer than 16 pixels.
+struct ColorTransfer {
+  cv::Vec3d gain{1, 1, 1}, offset{0, 0, 0};
+};
+std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& region);
+void ApplyColorTransfer(cv::Mat& image, const ColorTransfer& t);
+// a * from + (1 - a) * to, per coefficient (temporal smoothing of the transfer over frames).
+ColorTransfer BlendColorTransfer(const ColorTransfer& from, const ColorTransfer& to, double a);
 
 // Shifts `image`'s per-channel mean and std (Lab) inside `region` to match `reference`'s.
 void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region);

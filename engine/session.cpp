@@ -195,15 +195,20 @@ Status Session::Compose(SessionItem& item) {
   const cv::Mat& base = item.canvas.empty() ? *item.input.image : item.canvas;
   if (!item.render || item.rendered.empty()) {
     item.output = base;  // shared, not modified
+    color_state_.reset();  // the next face starts its own colour match
     return Status::Ok();
   }
   cv::Mat region = item.region.empty() ? HeadRegion(item.labels) : item.region;
   cv::Mat rendered = item.rendered;
   const double color = options_.color;
   if (color > 0 && !item.color_ref.empty()) {
-    cv::Mat matched = rendered.clone();
-    MatchColors(matched, item.color_ref, region);
-    cv::addWeighted(matched, color, rendered, 1 - color, 0, rendered);
+    if (auto t = ColorTransferFor(rendered, item.color_ref, region)) {
+      const double a = std::clamp(options_.color_smoothing, 0.0, 0.99);
+      color_state_ = color_state_ ? BlendColorTransfer(*color_state_, *t, a) : *t;
+      cv::Mat matched = rendered.clone();
+      ApplyColorTransfer(matched, *color_state_);
+      cv::addWeighted(matched, color, rendered, 1 - color, 0, rendered);
+    }
   }
   cv::Mat weight = FeatherMask(item.labels.cols, options_.feather, region);
   cv::Mat frame = base.clone();
@@ -231,6 +236,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
   if (options_.max_frames >= 0) total = total > 0 ? std::min(total, options_.max_frames) : options_.max_frames;
   ProgressBar bar(options_.label, live ? 0 : total);
 
+  color_state_.reset();  // each run matches colours afresh
   Pipeline p;
   running_ = &p;
   auto decoded = p.MakeQueue<SessionItem>("decoded", live ? 1 : cap, live ? QueuePolicy::kDropOldest : policy);
@@ -373,6 +379,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
 
   Status s = p.Run();
   running_ = nullptr;
+  color_state_.reset();
   report.stages = p.stage_stats();
   report.queues = p.queue_stats();
   for (const auto& q : report.queues) report.frames_dropped += static_cast<int64_t>(q.dropped);

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,10 @@ struct SessionOptions {
   bool fused = false;           // analyse + synthesise + compose in ONE stage thread (the
                                 // pre-session swap; kept for comparisons)
   double color = 0.5;           // colour matching strength towards the reference, 0..1
+  // Share of the previous frames' colour transfer kept each frame (exponential smoothing of the
+  // Lab gain/offset; 0 = matched per frame). Per-frame statistics of a moving head jitter and
+  // made the paste flicker.
+  double color_smoothing = 0.8;
   double feather = 0.06;        // paste feather, fraction of the aligned side
   bool fast_synthesis = true;   // models::FastSynthesisGenerator for the fixed style
   bool bf16_synthesis = false;  // that fast path in bf16 (HeadRenderer: not exact, faster with AMX)
@@ -130,6 +135,8 @@ class Session {
   FaceAnalyzer& analyzer() { return analyzer_; }
   HeadRenderer& renderer() { return *renderer_; }
   models::IdentityModel& model() { return model_; }
+  // Forgets the smoothed colour transfer (a new video or a new face).
+  void ResetColor() { color_state_.reset(); }
   const SessionOptions& options() const { return options_; }
   SessionOptions& mutable_options() { return options_; }
 
@@ -138,6 +145,7 @@ class Session {
   models::IdentityModel model_;
   SessionOptions options_;
   FaceAnalyzer analyzer_;
+  std::optional<ColorTransfer> color_state_;  // Compose's smoothed colour transfer (compose runs in order)
   std::unique_ptr<HeadRenderer> renderer_;
   std::shared_ptr<MaskEditor> editor_;
   std::atomic<bool> effect_{true};

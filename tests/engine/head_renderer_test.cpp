@@ -1,6 +1,7 @@
 #include "engine/head_renderer.h"
 
 #include <gtest/gtest.h>
+#include <optional>
 #include <opencv2/imgproc.hpp>
 
 #include "models/identity_model.h"
@@ -64,6 +65,60 @@ TEST(HeadRenderer, Bf16FastPathCloseToFp32) {
     EXPECT_LT(mean, 3.0) << "mean |bf16 - fp32| in grey levels";
     EXPECT_LT(MaxDiff(*a, *b), 40.0);
   }
+}
+
+// Colour matching as a Lab transfer: the same as MatchColors, gives the reference's statistics.
+TEST(HeadRenderer, ColorTransferMatchesReferenceStatistics) {
+  cv::Mat img(48, 48, CV_8UC3), ref(48, 48, CV_8UC3);
+  cv::randu(img, cv::Scalar(60, 70, 80), cv::Scalar(120, 130, 140));
+  cv::randu(ref, cv::Scalar(120, 100, 150), cv::Scalar(220, 200, 250));
+  const cv::Mat region(48, 48, CV_8U, cv::Scalar(255));
+  auto t = ColorTransferFor(img, ref, region);
+  ASSERT_TRUE(t.has_value());
+  cv::Mat a = img.clone(), b = img.clone();
+  ApplyColorTransfer(a, *t);
+  MatchColors(b, ref, region);
+  EXPECT_EQ(MaxDiff(a, b), 0.0);
+  cv::Mat lab_a, lab_r;
+  cv::cvtColor(a, lab_a, cv::COLOR_BGR2Lab);
+  cv::cvtColor(ref, lab_r, cv::COLOR_BGR2Lab);
+  const cv::Scalar ma = cv::mean(lab_a), mr = cv::mean(lab_r);
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(ma[k], mr[k], 2.0) << "Lab channel " << k;
+  EXPECT_FALSE(ColorTransferFor(img, ref, cv::Mat::zeros(48, 48, CV_8U)).has_value()) << "empty region";
+  ColorTransfer one;
+  EXPECT_EQ(BlendColorTransfer(one, *t, 0.0).gain, t->gain);
+  EXPECT_EQ(BlendColorTransfer(one, *t, 1.0).offset, one.offset);
+}
+
+// A reference whose brightness jitters frame to frame (a moving head's statistics): the smoothed
+// transfer (what Session::Compose applies) changes the output far less than a per-frame match.
+TEST(HeadRenderer, SmoothedColorTransferFlickersLess) {
+  cv::Mat img(48, 48, CV_8UC3), base(48, 48, CV_8UC3);
+  cv::randu(img, cv::Scalar(60, 70, 80), cv::Scalar(120, 130, 140));
+  cv::randu(base, cv::Scalar(100, 100, 120), cv::Scalar(180, 180, 200));
+  const cv::Mat region(48, 48, CV_8U, cv::Scalar(255));
+  std::optional<ColorTransfer> state;
+  cv::Mat prev_raw, prev_smooth;
+  double change_raw = 0, change_smooth = 0;
+  for (int f = 0; f < 30; ++f) {
+    cv::Mat ref = base + cv::Scalar::all(f % 2 ? 12 : -12);
+    auto t = ColorTransferFor(img, ref, region);
+    ASSERT_TRUE(t.has_value());
+    state = state ? BlendColorTransfer(*state, *t, 0.8) : *t;
+    cv::Mat raw = img.clone(), smooth = img.clone();
+    ApplyColorTransfer(raw, *t);
+    ApplyColorTransfer(smooth, *state);
+    if (f >= 10) {
+      cv::Mat d;
+      cv::absdiff(raw, prev_raw, d);
+      change_raw += cv::mean(d.reshape(1))[0];
+      cv::absdiff(smooth, prev_smooth, d);
+      change_smooth += cv::mean(d.reshape(1))[0];
+    }
+    prev_raw = raw, prev_smooth = smooth;
+  }
+  EXPECT_GT(change_raw, 0);
+  EXPECT_LT(change_smooth, 0.25 * change_raw) << "raw " << change_raw << " smoothed " << change_smooth;
 }
 
 TEST(HeadRenderer, StyleBankFastPathMatchesPlainFrameByFrame) {
