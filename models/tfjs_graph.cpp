@@ -161,11 +161,12 @@ class JsonParser {
 std::string Base64Decode(const std::string& in) {
   static const std::string kChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  int val = 0, bits = -8;
+  uint32_t val = 0;  // only the low bits still to emit matter; unsigned so the shift cannot overflow
+  int bits = -8;
   for (char c : in) {
     const size_t d = kChars.find(c);
     if (d == std::string::npos) break;  // '=' padding
-    val = (val << 6) + static_cast<int>(d);
+    val = ((val << 6) | static_cast<uint32_t>(d)) & 0xFFFFFFu;
     bits += 6;
     if (bits >= 0) {
       out += static_cast<char>((val >> bits) & 0xFF);
