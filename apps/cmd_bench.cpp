@@ -2,7 +2,6 @@
 // networks (plain and fast fixed-style generator, style encoder, mapping,
 // discriminator) for the paper configurations at 128 and 256 px.
 #include <cstdio>
-#include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
@@ -18,15 +17,6 @@
 
 namespace smile::app {
 namespace {
-
-std::vector<std::string> SplitCommas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 // smile bench pipeline: the same networks run (1) one frame at a time in one thread (and, when
 // the session renders with the fast path, also with the plain network forward),

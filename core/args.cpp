@@ -211,4 +211,12 @@ Result<double> ArgParser::GetDouble(const std::string& name, double min, double 
   return x;
 }
 
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 }  // namespace smile

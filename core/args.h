@@ -57,6 +57,9 @@ class ArgParser {
   bool help_ = false;
 };
 
+// The non-empty items of a comma-separated list ("a,,b" -> {a, b}).
+std::vector<std::string> SplitCommas(const std::string& s);
+
 // Levenshtein distance (for "did you mean" suggestions).
 size_t EditDistance(const std::string& a, const std::string& b);
 

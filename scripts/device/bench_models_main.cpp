@@ -4,21 +4,9 @@
 //   bench_models DEVICE CONFIGS NETWORKS ITERS WARMUP
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
-#include <string>
-#include <vector>
 
+#include "core/args.h"
 #include "models/bench.h"
-
-namespace {
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 6) {
@@ -27,8 +15,8 @@ int main(int argc, char** argv) {
   }
   smile::models::ModelBenchOptions o;
   o.device = argv[1];
-  o.configs = Split(argv[2]);
-  o.networks = Split(argv[3]);
+  o.configs = smile::SplitCommas(argv[2]);
+  o.networks = smile::SplitCommas(argv[3]);
   o.iterations = std::atoi(argv[4]);
   o.warmup = std::atoi(argv[5]);
   std::printf("%s\n", smile::models::BenchTableHeader().c_str());

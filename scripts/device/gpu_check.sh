@@ -51,7 +51,7 @@ if [ -x "$nvcc" ]; then
   cflags="$cflags -I$cuda_home/include"
 fi
 
-lib_srcs="core/status.cpp models/config.cpp models/layers.cpp models/synthesis.cpp models/synthesis_fast.cpp
+lib_srcs="core/status.cpp core/args.cpp models/config.cpp models/layers.cpp models/synthesis.cpp models/synthesis_fast.cpp
   models/checkpoint.cpp models/runtime.cpp models/parser_net.cpp models/manip.cpp models/manip_layers.cpp
   models/attributes.cpp models/bench.cpp models/tfjs_graph.cpp models/cuda/label_ops.cpp training/synth_trainer.cpp training/ema.cpp
   training/losses.cpp training/trainer_state.cpp"

@@ -16,6 +16,12 @@ ArgParser MakeParser() {
   return a;
 }
 
+TEST(SplitCommas, KeepsNonEmptyItemsInOrder) {
+  EXPECT_EQ(SplitCommas("small,paper128"), (std::vector<std::string>{"small", "paper128"}));
+  EXPECT_EQ(SplitCommas(",a,,b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(SplitCommas("").empty());
+}
+
 TEST(ArgParser, ParsesOptionsFlagsAndPositionals) {
   auto a = MakeParser();
   ASSERT_TRUE(a.Parse({"in.mp4", "--fps=30", "--config", "small", "--identity", "a.jpg", "--identity", "b.jpg",
