@@ -29,7 +29,8 @@ std::string Media(const std::string& rel) { return std::string(SMILE_MEDIA_DIR) 
 
 // Trains a tiny manipulation model once per test binary; "" on failure (output in *log).
 std::string TinyManip(std::string* log = nullptr) {
-  static TempDir* dir = new TempDir();
+  static TempDir dir_storage;  // removed at exit (ctest runs each test in its own process)
+  static TempDir* dir = &dir_storage;
   static std::string path, out;
   if (path.empty() && out.empty()) {
     CmdRun train = Smile({"--quiet", "train", "manip", "--data", Media("celebamask"), "--config", "tiny", "--iters",

@@ -6,10 +6,11 @@
 
 namespace smile_cli {
 
-// Fits once per test binary into a folder that lives until the process ends; "" on failure
+// Fits once per test process into a folder removed at exit; "" on failure
 // (the failing fit's output goes to *log).
 inline std::string TinyIdentity(std::string* log = nullptr) {
-  static TempDir* dir = new TempDir();
+  static TempDir dir_storage;  // removed at exit (ctest runs each test in its own process)
+  static TempDir* dir = &dir_storage;
   static std::string path, out;
   if (path.empty() && out.empty()) {
     CmdRun fit = Smile({"--quiet", "fit", "--identity", Clip("d18"), "-o", *dir / "id.smile", "--config", "tiny",
