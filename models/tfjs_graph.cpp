@@ -1,5 +1,10 @@
 #include "models/tfjs_graph.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -757,6 +762,27 @@ Result<TfjsGraph> TfjsGraph::Load(const std::string& model_json, torch::Device d
   return g;
 }
 
+namespace {
+// SMILE_TFJS_PROFILE=1: wall time per (model, op) summed over the process, printed at exit.
+struct OpProfile {
+  std::mutex mu;
+  std::map<std::string, std::pair<double, int64_t>> ms;
+  ~OpProfile() {
+    std::vector<std::pair<double, std::string>> rows;
+    double total = 0;
+    for (const auto& [k, v] : ms) rows.push_back({v.first, k + " x" + std::to_string(v.second)}), total += v.first;
+    std::sort(rows.rbegin(), rows.rend());
+    if (!rows.empty()) std::fprintf(stderr, "TFJS op profile (ms, total %.1f):\n", total);
+    for (const auto& [t, k] : rows) std::fprintf(stderr, "  %9.2f  %s\n", t, k.c_str());
+  }
+};
+OpProfile* Profile() {
+  static OpProfile* p = std::getenv("SMILE_TFJS_PROFILE") ? new OpProfile : nullptr;
+  static struct Flush { ~Flush() { delete Profile(); } } flush;
+  return p;
+}
+}  // namespace
+
 Result<std::vector<torch::Tensor>> TfjsGraph::Run(const torch::Tensor& input) const {
   if (impl_->inputs.size() != 1)
     return InvalidArgument("TFJS model '" + impl_->name + "' has " + std::to_string(impl_->inputs.size()) +
@@ -805,7 +831,21 @@ Result<std::vector<torch::Tensor>> TfjsGraph::Run(const std::map<std::string, to
     args.reserve(st.in.size());
     for (int s : st.in) args.push_back(g.consts[s].defined() ? g.consts[s] : val[s]);
     try {
-      val[st.node] = st.fn(args);
+      if (OpProfile* prof = Profile()) {
+        const auto t0 = std::chrono::steady_clock::now();
+        val[st.node] = st.fn(args);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        std::string key = g.name + " " + n.op;
+        if (!args.empty() && args[0].defined()) key += " " + std::to_string(args[0].dim()) + "d";
+        if (n.op == "DepthwiseConv2dNative" || n.op == "_FusedConv2D" || n.op == "Conv2D")
+          key += " in" + std::to_string(args[0].size(1)) + "x" + std::to_string(args[0].size(3));
+        std::lock_guard<std::mutex> lock(prof->mu);
+        auto& e = prof->ms[key];
+        e.first += ms;
+        ++e.second;
+      } else {
+        val[st.node] = st.fn(args);
+      }
     } catch (const std::exception& e) {
       std::string msg = e.what();
       if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);
