@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "models/checkpoint.h"
+#include "training/autocast.h"
 #include "training/ema.h"
 #include "training/trainer_state.h"
 
@@ -86,9 +87,12 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
   net_->train();
   disc_->train();
   if (!options_.adversarial) {
-    auto style = StyleFor(batch, /*reference=*/true, net_);
-    auto fake = net_->generator->forward(batch.masks, style);
-    auto l1 = WeightedL1(fake, batch);
+    torch::Tensor fake;
+    {
+      AutocastScope amp(options_.bf16, device_);
+      fake = net_->generator->forward(batch.masks, StyleFor(batch, /*reference=*/true, net_));
+    }
+    auto l1 = WeightedL1(fake.to(torch::kFloat), batch);
     ClearGradients(*g_opt_);
     l1.backward();
     if (sync_) sync_(*g_opt_);
@@ -101,13 +105,16 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
 
   // Discriminator.
   SetRequiresGrad(*disc_, true);
-  torch::Tensor fake;
+  torch::Tensor fake, real_logits, fake_logits;
   {
-    torch::NoGradGuard no_grad;
-    fake = net_->generator->forward(batch.masks, StyleFor(batch, reference, net_));
+    AutocastScope amp(options_.bf16, device_);
+    {
+      torch::NoGradGuard no_grad;
+      fake = net_->generator->forward(batch.masks, StyleFor(batch, reference, net_));
+    }
+    real_logits = disc_->forward(torch::cat({batch.images, batch.masks}, 1)).to(torch::kFloat);
+    fake_logits = disc_->forward(torch::cat({fake, batch.masks}, 1)).to(torch::kFloat);
   }
-  auto real_logits = disc_->forward(torch::cat({batch.images, batch.masks}, 1));
-  auto fake_logits = disc_->forward(torch::cat({fake, batch.masks}, 1));
   auto d_loss = DiscriminatorLogisticLoss(real_logits, fake_logits);
   ClearGradients(*d_opt_);
   d_loss.backward();
@@ -119,7 +126,11 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
 
   if (options_.r1_every > 0 && iteration_ % options_.r1_every == 0) {
     auto real = batch.images.detach().requires_grad_(true);
-    auto logits = disc_->forward(torch::cat({real, batch.masks}, 1));
+    torch::Tensor logits;
+    {
+      AutocastScope amp(options_.bf16, device_);
+      logits = disc_->forward(torch::cat({real, batch.masks}, 1)).to(torch::kFloat);
+    }
     auto r1 = R1Penalty(logits, real);
     ClearGradients(*d_opt_);
     (options_.r1_gamma / 2 * r1 * options_.r1_every + 0 * logits[0]).sum().backward();
@@ -130,17 +141,25 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
 
   // Generator (+ mapping + style encoder).
   SetRequiresGrad(*disc_, false);
-  auto style = StyleFor(batch, reference, net_);
-  fake = net_->generator->forward(batch.masks, style);
-  auto [logits, fake_features] = disc_->ForwardWithFeatures(torch::cat({fake, batch.masks}, 1));
-  auto g_loss = GeneratorNonSaturatingLoss(logits);
-  losses["g_adv"] = g_loss.item<double>();
-  if (reference) {
-    std::vector<torch::Tensor> real_features;
-    {
+  torch::Tensor logits;
+  std::vector<torch::Tensor> fake_features, real_features;
+  {
+    AutocastScope amp(options_.bf16, device_);
+    fake = net_->generator->forward(batch.masks, StyleFor(batch, reference, net_));
+    std::tie(logits, fake_features) = disc_->ForwardWithFeatures(torch::cat({fake, batch.masks}, 1));
+    if (reference) {
       torch::NoGradGuard no_grad;
       real_features = disc_->ForwardWithFeatures(torch::cat({batch.images, batch.masks}, 1)).second;
     }
+  }
+  // Losses in fp32 (a no-op without mixed precision).
+  fake = fake.to(torch::kFloat);
+  logits = logits.to(torch::kFloat);
+  for (auto& f : fake_features) f = f.to(torch::kFloat);
+  for (auto& f : real_features) f = f.to(torch::kFloat);
+  auto g_loss = GeneratorNonSaturatingLoss(logits);
+  losses["g_adv"] = g_loss.item<double>();
+  if (reference) {
     auto fm = FeatureMatchingLoss(fake_features, real_features);
     g_loss = g_loss + options_.lambda_feat * fm;
     losses["g_feat"] = fm.item<double>();
@@ -158,8 +177,12 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
 
   if (options_.pl_weight > 0 && options_.pl_every > 0 && iteration_ % options_.pl_every == 0) {
     const int64_t n = std::max<int64_t>(1, batch.images.size(0) / 2);
-    auto pl_style = net_->mapping->Sample(n, device_);
-    auto pl_images = net_->generator->forward(batch.masks.slice(0, 0, n), pl_style);
+    torch::Tensor pl_style, pl_images;
+    {
+      AutocastScope amp(options_.bf16, device_);
+      pl_style = net_->mapping->Sample(n, device_);
+      pl_images = net_->generator->forward(batch.masks.slice(0, 0, n), pl_style).to(torch::kFloat);
+    }
     auto pl = PathLengthPenalty(pl_images, pl_style, &path_state_);
     ClearGradients(*g_opt_);
     (options_.pl_weight * options_.pl_every * pl + 0 * pl_images[0][0][0][0]).backward();

@@ -57,6 +57,9 @@ struct SynthTrainOptions {
   double recon_beta1 = 0.9;
   double recon_lr = 0.004;
   uint64_t seed = 0;
+  // Mixed precision: forward passes under bf16 autocast (training/autocast.h); weights,
+  // optimiser moments and losses stay fp32.
+  bool bf16 = false;
 };
 
 class SynthTrainer {

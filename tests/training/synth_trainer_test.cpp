@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include <ATen/autocast_mode.h>
+
 // scripts/device/gpu_check.sh builds this file where only LibTorch exists (no OpenCV): the media
 // test needs OpenCV, the GPU tests do not.
 #if __has_include(<opencv2/imgcodecs.hpp>)
@@ -63,6 +65,63 @@ TEST(SynthTrainer, SameSeedSameWeights) {
   b.Step(batch);
   auto pa = a.network()->parameters(), pb = b.network()->parameters();
   for (size_t i = 0; i < pa.size(); ++i) ASSERT_TRUE(torch::allclose(pa[i], pb[i])) << i;
+}
+
+// Mixed precision (bf16 autocast) against the plain fp32 path: the same reconstruction steps
+// from the same start learn the same way (first loss equal to bf16 rounding, the loss after 40
+// steps close), weights and optimiser stay fp32, and autocast is off again after each step.
+TEST(SynthTrainer, MixedPrecisionReconstructionTracksFp32) {
+  auto cfg = Tiny();
+  SynthTrainOptions o;
+  o.adversarial = false;
+  o.reference_every_step = true;
+  o.seed = 11;
+  torch::manual_seed(2);
+  auto batch = RandomBatch(cfg, 4);
+  // A learnable target: a smooth image per class instead of noise.
+  batch.images = torch::tanh(torch::einsum("nchw,ck->nkhw", {batch.masks, torch::randn({cfg.num_classes, 3})}));
+  std::vector<double> first, last;
+  for (bool bf16 : {false, true}) {
+    o.bf16 = bf16;
+    SynthTrainer t(cfg, o, torch::kCPU);
+    torch::manual_seed(7);
+    double l0 = 0, l = 0;
+    for (int it = 0; it < 40; ++it) {
+      l = t.Step(batch).at("g_l1");
+      if (it == 0) l0 = l;
+      ASSERT_FALSE(at::autocast::is_cpu_enabled()) << "autocast must be off outside the step";
+    }
+    for (const auto& p : t.network()->parameters()) {
+      ASSERT_EQ(p.scalar_type(), torch::kFloat);
+      ASSERT_TRUE(torch::isfinite(p).all().item<bool>());
+    }
+    first.push_back(l0);
+    last.push_back(l);
+  }
+  std::printf("recon L1 fp32 %.6f -> %.6f, bf16 %.6f -> %.6f\n", first[0], last[0], first[1], last[1]);
+  EXPECT_NE(first[1], first[0]) << "bf16 arithmetic must actually run";
+  EXPECT_NEAR(first[1], first[0], 0.02 * first[0]) << "the same first step, up to bf16 rounding";
+  EXPECT_LT(last[0], 0.8 * first[0]) << "fp32 must learn";
+  EXPECT_LT(last[1], 0.8 * first[1]) << "bf16 must learn";
+  EXPECT_NEAR(last[1], last[0], 0.1 * last[0]);
+}
+
+TEST(SynthTrainer, MixedPrecisionAdversarialStepsRun) {
+  auto cfg = Tiny();
+  SynthTrainOptions o;
+  o.r1_every = 2;
+  o.pl_every = 2;
+  o.lambda_l1 = 10;
+  o.bf16 = true;
+  SynthTrainer t(cfg, o, torch::kCPU);
+  auto batch = RandomBatch(cfg, 4);
+  auto l0 = t.Step(batch);  // random step with R1 and path length (double backward through bf16)
+  auto l1 = t.Step(batch);  // reference step with feature matching and L1
+  EXPECT_TRUE(l0.count("r1") && l0.count("path") && l1.count("g_feat") && l1.count("g_l1"));
+  for (const auto& losses : {l0, l1})
+    for (const auto& [k, v] : losses) EXPECT_TRUE(std::isfinite(v)) << k;
+  for (const auto& p : t.network()->parameters()) ASSERT_TRUE(torch::isfinite(p).all().item<bool>());
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
 }
 
 #ifdef SMILE_TEST_HAS_OPENCV
