@@ -13,12 +13,13 @@ namespace smile::engine {
 struct BlazeFaceDetector::Impl {
   models::TfjsGraph graph;
   std::vector<cv::Point2f> anchors;  // centres in [0, 1], in the order of the concatenated heads
+  int size = 256;                    // square input side; box offsets are in these pixels
 };
 
 namespace {
-constexpr int kSize = 256;
-// MediaPipe's SSD anchors for the back-camera model: stride 16 (16x16 cells, 2 anchors each), then
-// stride 32 (8x8 cells, 6 anchors each); fixed anchor size 1.
+// MediaPipe's SSD anchors: a 16x16 grid with 2 anchors per cell, then an 8x8 grid with 6 (strides
+// 16 and 32 of the back model's 256 px, 8 and 16 of the front model's 128 px: the same centres in
+// [0, 1]); fixed anchor size 1.
 std::vector<cv::Point2f> Anchors() {
   std::vector<cv::Point2f> a;
   for (auto [grid, per] : {std::pair{16, 2}, std::pair{8, 6}})
@@ -30,20 +31,29 @@ std::vector<cv::Point2f> Anchors() {
 }  // namespace
 
 Result<BlazeFaceDetector> BlazeFaceDetector::Load(const BlazeFaceOptions& o) {
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("blazeface", o.models_dir));
+  if (o.model != "blazeface" && o.model != "blazeface-front")
+    return InvalidArgument("BlazeFace model must be blazeface or blazeface-front, not '" + o.model + "'");
+  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel(o.model, o.models_dir));
   SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
   SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
   impl->anchors = Anchors();
+  const auto& shapes = impl->graph.input_shapes();
+  if (!shapes.empty() && shapes[0].size() == 4 && shapes[0][1] > 0) impl->size = static_cast<int>(shapes[0][1]);
+  if (impl->size != 128 && impl->size != 256)
+    return Corrupt(path + ": unexpected BlazeFace input size " + std::to_string(impl->size) + " (expected 128 or 256)");
   BlazeFaceDetector d;
   d.impl_ = std::move(impl);
   d.o_ = o;
   return d;
 }
 
+int BlazeFaceDetector::input_size() const { return impl_->size; }
+
 Result<std::vector<BlazeFace>> BlazeFaceDetector::Detect(const cv::Mat& frame) const {
   if (frame.empty()) return InvalidArgument("BlazeFace: empty frame");
-  // Letterbox: the frame centred in a square (black borders), then 256 px, RGB in [-1, 1].
+  const int kSize = impl_->size;
+  // Letterbox: the frame centred in a square (black borders), then the model's side, RGB in [-1, 1].
   const cv::Mat bgr = ToBgr(frame);
   const int side = std::max(bgr.cols, bgr.rows);
   const int ox = (side - bgr.cols) / 2, oy = (side - bgr.rows) / 2;
@@ -54,7 +64,7 @@ Result<std::vector<BlazeFace>> BlazeFaceDetector::Detect(const cv::Mat& frame) c
   cv::cvtColor(small, rgb, cv::COLOR_BGR2RGB);
   rgb.convertTo(f, CV_32FC3, 1.0 / 127.5, -1.0);
   const torch::Tensor x = torch::from_blob(f.data, {1, kSize, kSize, 3}, torch::kFloat).clone();
-  // Identity / Identity_1: scores of the stride-16 / stride-32 heads; Identity_2 / Identity_3: their boxes.
+  // Identity / Identity_1: scores of the fine / coarse heads; Identity_2 / Identity_3: their boxes.
   SMILE_ASSIGN_OR_RETURN(std::vector<torch::Tensor> out,
                          impl_->graph.Run({{impl_->graph.input_names()[0], x}},
                                           {"Identity", "Identity_1", "Identity_2", "Identity_3"}));

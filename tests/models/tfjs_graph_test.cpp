@@ -114,7 +114,7 @@ struct ModelCase {
   const char* name;
   int h, w;
 };
-const ModelCase kModels[] = {{"blazeface", 256, 256}, {"facemesh", 192, 192}, {"iris", 64, 64},
+const ModelCase kModels[] = {{"blazeface", 256, 256}, {"blazeface-front", 128, 128}, {"facemesh", 192, 192}, {"iris", 64, 64},
                              {"selfie", 256, 256},    {"meet", 144, 256},     {"mobilefacenet", 112, 112},
                              {"faceres", 224, 224}};
 
