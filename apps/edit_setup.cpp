@@ -19,6 +19,19 @@ void AddEditOptions(ArgParser& p) {
                         "for the whole video; default 0)", "");
   p.Option("ref", "PHOTO", "--set: take the edited attributes' style from this photo's mask instead (style encoder)",
            "");
+  p.Option("edit-scope", "attribute|changed|whole",
+           "--set: which of the manipulation network's changes reach the mask: attribute (only changes from or to "
+           "the edited attributes' classes: eye_g, hat, ear_r, hair; gender edits are not restricted), changed "
+           "(every pixel whose class it changed) or whole (its whole output mask)",
+           "attribute");
+}
+
+Status ApplyEditScope(const std::string& scope, engine::MaskEditorOptions* o) {
+  if (scope != "attribute" && scope != "changed" && scope != "whole")
+    return InvalidArgument("--edit-scope takes attribute, changed or whole, not '" + scope + "'");
+  o->composite = scope != "whole";
+  o->attribute_scope = scope == "attribute";
+  return Status::Ok();
 }
 
 Result<EditRequest> ParseEditOptions(const ArgParser& p) {
@@ -31,6 +44,9 @@ Result<EditRequest> ParseEditOptions(const ArgParser& p) {
   if (!set) return r;
   SMILE_ASSIGN_OR_RETURN(r.spec, engine::ParseEditSpec(p.Get("set")));
   r.enabled = true;
+  r.scope = p.Get("edit-scope");
+  engine::MaskEditorOptions check;
+  SMILE_RETURN_IF_ERROR(ApplyEditScope(r.scope, &check));
   const bool seed = p.Has("seed") && !p.Get("seed").empty();
   r.ref = p.Get("ref");
   if (seed && !r.ref.empty())
@@ -58,6 +74,7 @@ Status AttachEditor(const EditRequest& request, engine::Session& session) {
   engine::MaskEditorOptions mo;
   mo.spec = request.spec;
   mo.seed = request.seed;
+  SMILE_RETURN_IF_ERROR(ApplyEditScope(request.scope, &mo));
   if (!request.ref.empty()) {
     SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(request.ref));
     auto frame = src->Read();

@@ -15,7 +15,7 @@ namespace smile::app {
 // assets/models/manip.smile (the bundled manipulation model).
 std::string DefaultManipPath();
 
-// Adds --set, --manip, --seed and --ref to `p`.
+// Adds --set, --manip, --seed, --ref and --edit-scope to `p`.
 void AddEditOptions(ArgParser& p);
 
 struct EditRequest {
@@ -24,7 +24,11 @@ struct EditRequest {
   std::string manip;     // model path (checked to exist)
   uint64_t seed = 0;
   std::string ref;       // reference photo, empty: latent-guided (--seed)
+  std::string scope = "attribute";  // --edit-scope: attribute, changed or whole
 };
+
+// --edit-scope into the editor's options (exit-2 error on a bad value).
+Status ApplyEditScope(const std::string& scope, engine::MaskEditorOptions* o);
 
 // Validates the options (before any model loads): --set syntax (unknown names list the
 // valid ones, exit 2), --seed and --ref exclusive, --manip/--seed/--ref need --set, the

@@ -280,6 +280,21 @@ Result<cv::Mat> MaskEditor::Edit(const cv::Mat& labels) {
     cv::dilate(changed, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
     cv::Mat changed_full;
     cv::resize(changed, changed_full, cv::Size(n, n), 0, 0, cv::INTER_NEAREST);
+    if (m.options.attribute_scope) {
+      std::array<uint8_t, 256> lut{};
+      bool restricted = true;
+      for (const auto& e : m.options.spec.edits) {
+        const auto classes = AttributeClasses(e.attribute);
+        if (classes.empty()) restricted = false;
+        for (int c : classes) lut[c] = 255;
+      }
+      if (restricted) {
+        cv::Mat table(1, 256, CV_8UC1, lut.data()), from, to;
+        cv::LUT(labels, table, from);
+        cv::LUT(full, table, to);
+        changed_full &= (from | to);
+      }
+    }
     out = labels.clone();
     full.copyTo(out, changed_full);
   }
@@ -287,6 +302,16 @@ Result<cv::Mat> MaskEditor::Edit(const cv::Mat& labels) {
   ++m.stats.frames;
   m.stats.ms_total += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return out;
+}
+
+std::vector<int> AttributeClasses(int attribute) {
+  switch (attribute) {
+    case 1: return {kEyeG};           // Eyeglasses
+    case 2: case 3: return {kHair};   // hair amount, bangs
+    case 4: return {kEarR};           // earrings
+    case 5: return {kHat};            // hat
+    default: return {};               // gender: any class
+  }
 }
 
 bool MaskEditor::style_fixed() const { return impl_->style.defined(); }
@@ -308,7 +333,9 @@ std::string MaskEditor::Describe() const {
   os << "manipulation " << impl_->config.manip_size << " px (" << impl_->config.preset << ") from "
      << impl_->source_desc << ", edit " << impl_->options.spec.ToString() << ", style: "
      << (impl_->options.reference_labels.empty() ? "seed " + std::to_string(impl_->options.seed) : "reference mask")
-     << (impl_->options.composite ? "" : ", whole mask replaced");
+     << (!impl_->options.composite          ? ", whole mask replaced"
+         : impl_->options.attribute_scope ? ""
+                                          : ", every changed class kept");
   return os.str();
 }
 

@@ -15,7 +15,8 @@
 // Every frame: mask -> nearest resize to the network's size -> generator -> argmax. With
 // `composite` (default) only the pixels whose class the network changed (dilated by one
 // network pixel) take its upsampled output; the rest keep the full-resolution input mask,
-// so unchanged regions keep their detail. torch stays out of this header.
+// so unchanged regions keep their detail; with `attribute_scope` (default) only changes from or
+// to the edited attributes' classes are taken. torch stays out of this header.
 #pragma once
 
 #include <array>
@@ -69,7 +70,14 @@ struct MaskEditorOptions {
   uint64_t seed = 0;         // latent for the edited attributes' styles (latent-guided)
   cv::Mat reference_labels;  // aligned CV_8U mask of a reference photo: its style (reference-guided)
   bool composite = true;     // keep the input where the network did not change the class
+  // With composite: a changed pixel is kept only where its input or its new class belongs to an
+  // edited attribute (eyeglasses: eye_g; hat: hat; earrings: ear_r; bangs, hair: hair), so
+  // scattered changes elsewhere do not reach the face; gender edits are not restricted.
+  bool attribute_scope = true;
 };
+
+// The classes an attribute's domain is drawn with ({} for gender: it can touch every class).
+std::vector<int> AttributeClasses(int attribute);
 
 struct MaskEditStats {
   int64_t frames = 0;

@@ -52,7 +52,7 @@ models::ModelConfig Tiny() {
 }
 
 std::unique_ptr<MaskEditor> RandomEditor(const std::string& set, uint64_t seed = 0, cv::Mat ref = {},
-                                         bool composite = true) {
+                                         bool composite = true, bool attribute_scope = false) {
   MaskEditorOptions o;
   auto spec = ParseEditSpec(set);
   EXPECT_TRUE(spec.ok()) << spec.status().ToString();
@@ -60,6 +60,7 @@ std::unique_ptr<MaskEditor> RandomEditor(const std::string& set, uint64_t seed =
   o.seed = seed;
   o.reference_labels = ref;
   o.composite = composite;
+  o.attribute_scope = attribute_scope;
   auto e = MaskEditor::CreateRandom(Tiny(), 5, o);
   EXPECT_TRUE(e.ok()) << e.status().ToString();
   return e.ok() ? std::move(e).value() : nullptr;
@@ -189,6 +190,37 @@ TEST(MaskEditor, CompositeKeepsTheInputOrTakesTheNetworksClass) {
   EXPECT_EQ(cv::countNonZero((*c != in) & (*c != *w)), 0);
   // and it is never further from the input than the network's whole mask.
   EXPECT_LE(cv::countNonZero(*c != in), cv::countNonZero(*w != in));
+}
+
+// Attribute scope: of the changed pixels, only those from or to the edited attributes' classes
+// are kept (an untrained network changes classes everywhere); gender is not restricted.
+TEST(MaskEditor, AttributeScopeKeepsOnlyChangesOfTheEditedClasses) {
+  cv::Mat in = FaceMask(128);
+  for (const std::string set : {"+eyeglasses", "-hat", "+bangs,+earrings"}) {
+    auto scoped = RandomEditor(set, 1, {}, true, true), changed = RandomEditor(set, 1, {}, true, false);
+    ASSERT_TRUE(scoped && changed);
+    auto a = scoped->Edit(in), c = changed->Edit(in);
+    ASSERT_TRUE(a.ok() && c.ok());
+    std::vector<int> classes;
+    const auto spec = ParseEditSpec(set);
+    ASSERT_TRUE(spec.ok());
+    for (const auto& e : spec->edits)
+      for (int k : AttributeClasses(e.attribute)) classes.push_back(k);
+    cv::Mat allowed = cv::Mat::zeros(in.size(), CV_8UC1);
+    for (int k : classes) allowed |= (in == k) | (*c == k);
+    const cv::Mat diff = *a != in;
+    EXPECT_EQ(cv::countNonZero(diff & ~allowed), 0) << set << ": a change outside the edited classes";
+    // Where it changes, it takes the unscoped composite's class.
+    EXPECT_EQ(cv::countNonZero(diff & (*a != *c)), 0) << set;
+    EXPECT_LE(cv::countNonZero(diff), cv::countNonZero(*c != in)) << set;
+    std::printf("%s: %d pixels changed unscoped, %d scoped\n", set.c_str(), cv::countNonZero(*c != in),
+                cv::countNonZero(diff));
+  }
+  EXPECT_EQ(AttributeClasses(0), std::vector<int>{});  // gender: unrestricted
+  auto g_scoped = RandomEditor("+female", 1, {}, true, true), g_changed = RandomEditor("+female", 1, {}, true, false);
+  auto gs = g_scoped->Edit(in), gc = g_changed->Edit(in);
+  ASSERT_TRUE(gs.ok() && gc.ok());
+  EXPECT_EQ(cv::countNonZero(*gs != *gc), 0);
 }
 
 TEST(MaskEditor, LoadsTheCheckpointThatTheTrainerExports) {
