@@ -213,7 +213,8 @@ Status RunEdit(const std::vector<std::string>& args) {
   p.Option("color", "F", "colour matching strength towards the input's lighting, 0..1", "0.5");
   p.Option("max-frames", "N", "stop after N frames", "");
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
-  p.Option("compare", "FILE", "also write a side-by-side video: input | edited mask | output", "");
+  p.Option("compare", "FILE", "also write a side-by-side input | edited mask | output: a video (.mp4), or one PNG "
+           "when the input is one image", "");
   p.Flag("watermark", "draw a small translucent 'AI-generated' label into every output frame (files are always "
                       "tagged synthetic=true in their metadata)");
   p.Option("stages", "pipelined|one", "stage threads (decode, analyse, edit, synthesise, compose, encode) or one "
@@ -284,7 +285,8 @@ Status RunEdit(const std::vector<std::string>& args) {
     SMILE_ASSIGN_OR_RETURN(sink_kind, capture::ClassifySink(out));
   }
   const std::string compare_path = p.Get("compare");
-  if (!compare_path.empty()) SMILE_RETURN_IF_ERROR(capture::ClassifySink(compare_path).status());
+  const bool compare_image = !compare_path.empty() && IsSingleImagePath(compare_path);
+  if (!compare_path.empty() && !compare_image) SMILE_RETURN_IF_ERROR(capture::ClassifySink(compare_path).status());
   if (capture::SameFile(in, out))
     return InvalidArgument("--output '" + out + "' is the input itself; choose another output name");
   if (!compare_path.empty() && (compare_path == out || capture::SameFile(in, compare_path)))
@@ -321,7 +323,14 @@ Status RunEdit(const std::vector<std::string>& args) {
   std::unique_ptr<capture::FrameSink> compare;
   if (!compare_path.empty()) {
     SMILE_RETURN_IF_ERROR(capture::CheckOutputFolder(compare_path, true));
-    SMILE_ASSIGN_OR_RETURN(compare, capture::OpenSink(compare_path, kopts));
+    if (compare_image) {
+      if (source->info().frame_count != 1)
+        return InvalidArgument("--compare '" + compare_path + "' is one image but the input has several frames; "
+                               "give a .mp4 (or a folder of PNGs) for the comparison");
+      compare = std::make_unique<SingleImageSink>(compare_path, kopts.provenance, p.GetFlag("watermark"));
+    } else {
+      SMILE_ASSIGN_OR_RETURN(compare, capture::OpenSink(compare_path, kopts));
+    }
   }
   engine::OutputHook record;
   if (compare) {
