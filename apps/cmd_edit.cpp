@@ -128,7 +128,8 @@ Status RunEvaluate(const ArgParser& p, const EditRequest& base) {
       engine::MaskEditorOptions mo;
       mo.spec = spec;
       mo.seed = base.seed;
-      SMILE_RETURN_IF_ERROR(ApplyEditScope(base.scope, &mo));
+      mo.composite = base.composite;
+      mo.attribute_scope = base.attribute_scope;
       SMILE_ASSIGN_OR_RETURN(auto editor, engine::MaskEditor::Load(base.manip, mo));
       EvalTally& t = tally[spec.ToString()];
       for (size_t i = 0; i < files.size(); i += static_cast<size_t>(every)) {
@@ -244,9 +245,7 @@ Status RunEdit(const std::vector<std::string>& args) {
       SMILE_ASSIGN_OR_RETURN(int64_t s, p.GetInt("seed", 0, INT64_MAX));
       base.seed = static_cast<uint64_t>(s);
     }
-    base.scope = p.Get("edit-scope");
-    engine::MaskEditorOptions check;
-    SMILE_RETURN_IF_ERROR(ApplyEditScope(base.scope, &check));
+    SMILE_RETURN_IF_ERROR(ParseEditScope(p, &base));
     return RunEvaluate(p, base);
   }
   for (const char* o : {"every", "min-iou", "dump"})

@@ -10,6 +10,7 @@
 
 #include "apps/command.h"
 #include "apps/face_options.h"
+#include "apps/synthesis_options.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "engine/face_samples.h"
@@ -152,9 +153,7 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(double augment, p.GetDouble("augment", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t bank_size, p.GetInt("bank", 0, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
-  const std::string precision = p.Get("precision");
-  if (precision != "fp32" && precision != "bf16")
-    return InvalidArgument("--precision takes fp32 or bf16, not '" + precision + "'");
+  SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
   engine::TrackerOptions tracker_options;
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &tracker_options));
   if (minutes <= 0 && iters <= 0) return InvalidArgument("--minutes and --iters are both 0: give one of them > 0");
@@ -192,7 +191,7 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.seed = static_cast<uint64_t>(seed);
   fo.recon_fraction = recon_fraction;
   fo.train.recon_lr = lr;
-  fo.train.bf16 = precision == "bf16";
+  fo.train.bf16 = bf16;
   fo.self_style = self_style;
   fo.augment = augment;
   fo.bank_size = static_cast<int>(bank_size);

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "apps/command.h"
+#include "apps/synthesis_options.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/shutdown.h"
@@ -130,10 +131,8 @@ Status RunTrain(const std::vector<std::string>& args) {
   const std::string stage = p.Get("stage");
   if (stage != "synth" && stage != "manip" && stage != "parser" && stage != "attr")
     return InvalidArgument("unknown stage '" + stage + "'; choose synth, manip, parser or attr");
-  const std::string precision = p.Get("precision");
-  if (precision != "fp32" && precision != "bf16")
-    return InvalidArgument("--precision takes fp32 or bf16, not '" + precision + "'");
-  if (precision == "bf16" && stage != "synth")
+  SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
+  if (bf16 && stage != "synth")
     return InvalidArgument("--precision bf16 is implemented for the synth stage only; drop it for " + stage);
   SMILE_ASSIGN_OR_RETURN(auto config, models::ModelConfig::Preset(p.Get("config")));
   models::AttrNetSpec attr_spec;
@@ -260,7 +259,7 @@ Status RunTrain(const std::vector<std::string>& args) {
   if (stage == "synth") {
     training::SynthTrainOptions o;
     if (lr > 0) o.lr = lr;
-    o.bf16 = precision == "bf16";
+    o.bf16 = bf16;
     o.seed = static_cast<uint64_t>(seed);
     runner = training::MakeSynthRunner(config, o, device);
   } else if (stage == "manip") {

@@ -26,11 +26,12 @@ void AddEditOptions(ArgParser& p) {
            "attribute");
 }
 
-Status ApplyEditScope(const std::string& scope, engine::MaskEditorOptions* o) {
+Status ParseEditScope(const ArgParser& p, EditRequest* r) {
+  const std::string scope = p.Get("edit-scope");
   if (scope != "attribute" && scope != "changed" && scope != "whole")
     return InvalidArgument("--edit-scope takes attribute, changed or whole, not '" + scope + "'");
-  o->composite = scope != "whole";
-  o->attribute_scope = scope == "attribute";
+  r->composite = scope != "whole";
+  r->attribute_scope = scope == "attribute";
   return Status::Ok();
 }
 
@@ -44,9 +45,7 @@ Result<EditRequest> ParseEditOptions(const ArgParser& p) {
   if (!set) return r;
   SMILE_ASSIGN_OR_RETURN(r.spec, engine::ParseEditSpec(p.Get("set")));
   r.enabled = true;
-  r.scope = p.Get("edit-scope");
-  engine::MaskEditorOptions check;
-  SMILE_RETURN_IF_ERROR(ApplyEditScope(r.scope, &check));
+  SMILE_RETURN_IF_ERROR(ParseEditScope(p, &r));
   const bool seed = p.Has("seed") && !p.Get("seed").empty();
   r.ref = p.Get("ref");
   if (seed && !r.ref.empty())
@@ -74,7 +73,8 @@ Status AttachEditor(const EditRequest& request, engine::Session& session) {
   engine::MaskEditorOptions mo;
   mo.spec = request.spec;
   mo.seed = request.seed;
-  SMILE_RETURN_IF_ERROR(ApplyEditScope(request.scope, &mo));
+  mo.composite = request.composite;
+  mo.attribute_scope = request.attribute_scope;
   if (!request.ref.empty()) {
     SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(request.ref));
     auto frame = src->Read();

@@ -24,11 +24,13 @@ struct EditRequest {
   std::string manip;     // model path (checked to exist)
   uint64_t seed = 0;
   std::string ref;       // reference photo, empty: latent-guided (--seed)
-  std::string scope = "attribute";  // --edit-scope: attribute, changed or whole
+  // --edit-scope: attribute (both true), changed (composite only) or whole (neither); see
+  // engine::MaskEditorOptions.
+  bool composite = true, attribute_scope = true;
 };
 
-// --edit-scope into the editor's options (exit-2 error on a bad value).
-Status ApplyEditScope(const std::string& scope, engine::MaskEditorOptions* o);
+// Reads --edit-scope into `r` (exit-2 error on a bad value).
+Status ParseEditScope(const ArgParser& p, EditRequest* r);
 
 // Validates the options (before any model loads): --set syntax (unknown names list the
 // valid ones, exit 2), --seed and --ref exclusive, --manip/--seed/--ref need --set, the

@@ -10,15 +10,21 @@ void AddSynthesisOptions(ArgParser& p) {
            "fp32");
 }
 
-Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so) {
-  const std::string fast = p.Get("fast"), precision = p.Get("precision");
-  if (fast != "on" && fast != "off") return InvalidArgument("--fast takes on or off, not '" + fast + "'");
+Result<bool> PrecisionIsBf16(const ArgParser& p) {
+  const std::string precision = p.Get("precision");
   if (precision != "fp32" && precision != "bf16")
     return InvalidArgument("--precision takes fp32 or bf16, not '" + precision + "'");
-  if (precision == "bf16" && fast == "off")
+  return precision == "bf16";
+}
+
+Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so) {
+  const std::string fast = p.Get("fast");
+  if (fast != "on" && fast != "off") return InvalidArgument("--fast takes on or off, not '" + fast + "'");
+  SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
+  if (bf16 && fast == "off")
     return InvalidArgument("--precision bf16 runs the fast path; drop --fast off (the plain forward is fp32)");
   so->fast_synthesis = fast == "on";
-  so->bf16_synthesis = precision == "bf16";
+  so->bf16_synthesis = bf16;
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "engine/face_analyzer.h"
 #include "engine/face_detector.h"
 #include "engine/face_embedding.h"
+#include "engine/face_tracker.h"
 #include "engine/facemesh.h"
 #include "engine/landmarks.h"
 #include "engine/parser_choice.h"
@@ -73,13 +74,9 @@ Result<std::vector<FaceBenchRow>> BenchFaces(const FaceBenchOptions& o,
                      benchmark::DoNotOptimize(d);
                      return Status::Ok();
                    }});
-  // The tracker's search around a face's last position: a square 3x the face box (the face fills
-  // a third of it), with the back model (256 px) and the front model (128 px).
-  const float roi_side = 3.f * std::max(face.box.width, face.box.height);
-  const cv::Point2f fc = (face.box.tl() + face.box.br()) * 0.5f;
-  const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(fc.x - roi_side / 2), static_cast<int>(fc.y - roi_side / 2)),
-                                cv::Size(static_cast<int>(roi_side), static_cast<int>(roi_side))) &
-                       cv::Rect(0, 0, frame.cols, frame.rows);
+  // The tracker's search around a face's last position, with the back model (256 px) and the
+  // front model (128 px).
+  const cv::Rect roi = TrackSearchRegion(face.box, frame.size());
   cases.push_back({"blazeface_roi", "BlazeFace back model on the tracking search region (256 px)",
                    blaze.ok() ? "" : blaze.status().message(), [&]() -> Status {
                      SMILE_ASSIGN_OR_RETURN(auto d, blaze->Detect(frame(roi)));

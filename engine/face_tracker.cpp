@@ -95,6 +95,11 @@ Result<T> Shared(const Options& o, const std::function<Result<T>(const Options&)
 }
 }  // namespace
 
+cv::Rect TrackSearchRegion(const cv::Rect2f& box, const cv::Size& frame) {
+  const float side = std::max(box.width, box.height);
+  return cv::Rect(cv::Rect2f(box.x - side, box.y - side, 3 * side, 3 * side)) & cv::Rect(cv::Point(), frame);
+}
+
 Result<FaceTracker> FaceTracker::Create(const TrackerOptions& o) {
   SMILE_ASSIGN_OR_RETURN(LandmarkDetector lm, LandmarkDetector::Load(o.landmark_model));
   FaceTracker t;
@@ -108,9 +113,9 @@ Result<FaceTracker> FaceTracker::Create(const TrackerOptions& o) {
       t.blaze_ = std::move(*bf);
       // The search around a track's last position sees the face at a third of its region: the
       // front-camera model's range, at a quarter of the back model's pixels.
-      BlazeFaceOptions front = o.blazeface;
-      front.model = "blazeface-front";
       if (o.blazeface.model == "blazeface" && o.roi_model_front) {
+        BlazeFaceOptions front = o.blazeface;
+        front.model = "blazeface-front";
         auto fr = Shared<BlazeFaceDetector, BlazeFaceOptions>(
             front, [](const BlazeFaceOptions& x) { return BlazeFaceDetector::Load(x); });
         if (fr.ok()) t.blaze_roi_ = std::move(*fr);
@@ -246,13 +251,12 @@ TrackResult FaceTracker::Update(const cv::Mat& frame_in, double t) {
   }
   const cv::Mat gray = ToGray(frame_in);
   const cv::Mat bgr = blaze_ || o_.choice == FaceChoice::kReference ? ToBgr(frame_in) : cv::Mat();
-  const cv::Rect frame_rect(0, 0, gray.cols, gray.rows);
 
   // 1. Search each track around its last box, at its scale.
   for (auto& tr : tracks_) {
     tr.detected = false;
     const float side = std::max(tr.box.width, tr.box.height);
-    const cv::Rect roi = cv::Rect(cv::Rect2f(tr.box.x - side, tr.box.y - side, 3 * side, 3 * side)) & frame_rect;
+    const cv::Rect roi = TrackSearchRegion(tr.box, gray.size());
     const auto dets = DetectInRoi(bgr, gray, roi, side);
     double best = o_.match_iou;
     const cv::Rect2f last = tr.box;

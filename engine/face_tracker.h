@@ -53,6 +53,10 @@ FaceSeed SeedFromBlazeFace(const BlazeFace& f);
 // region around `box` (a dlib-style box of the upright face, centred on the face), mapped back.
 Landmarks FitRotated(const LandmarkDetector& lm, const cv::Mat& gray, const cv::Rect2f& box, double angle);
 
+// The region a track is searched in on the next frame: three times its box side, centred on a
+// square box, clipped to the frame (the face fills a third of it).
+cv::Rect TrackSearchRegion(const cv::Rect2f& box, const cv::Size& frame);
+
 struct TrackerOptions {
   int redetect_every = 10;     // frames between full-frame detections
   int max_missed = 4;          // frames a track survives without a detection

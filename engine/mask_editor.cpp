@@ -140,6 +140,22 @@ struct MaskEditor::Impl {
   torch::Tensor style;  // (1,144)
   std::array<int, models::kNumAttributes> src{}, trg{};
   MaskEditStats stats;
+  // attribute_scope: 256-entry table, 255 for the edited attributes' classes; empty when the
+  // edit is not restricted (scope off, or a gender edit).
+  cv::Mat scope_table;
+
+  void SetOptions(const MaskEditorOptions& o) {
+    options = o;
+    scope_table.release();
+    if (!o.composite || !o.attribute_scope) return;
+    cv::Mat table = cv::Mat::zeros(1, 256, CV_8UC1);
+    for (const auto& e : o.spec.edits) {
+      const auto classes = AttributeClasses(e.attribute);
+      if (classes.empty()) return;
+      for (int c : classes) table.at<uint8_t>(c) = 255;
+    }
+    scope_table = table;
+  }
 
   void Build(const models::ModelConfig& c) {
     config = c;
@@ -195,7 +211,7 @@ Result<std::unique_ptr<MaskEditor>> MaskEditor::Load(const std::string& path, co
   const models::ModelConfig& c = ckpt->header().config;
   SMILE_RETURN_IF_ERROR(CheckInputs(c, options));
   auto impl = std::make_unique<Impl>();
-  impl->options = options;
+  impl->SetOptions(options);
   try {
     impl->Build(c);
   } catch (const std::exception& ex) {
@@ -215,7 +231,7 @@ Result<std::unique_ptr<MaskEditor>> MaskEditor::CreateRandom(const models::Model
                                                              const MaskEditorOptions& options) {
   SMILE_RETURN_IF_ERROR(CheckInputs(config, options));
   auto impl = std::make_unique<Impl>();
-  impl->options = options;
+  impl->SetOptions(options);
   torch::manual_seed(weight_seed);
   impl->Build(config);
   impl->Eval();
@@ -280,20 +296,11 @@ Result<cv::Mat> MaskEditor::Edit(const cv::Mat& labels) {
     cv::dilate(changed, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
     cv::Mat changed_full;
     cv::resize(changed, changed_full, cv::Size(n, n), 0, 0, cv::INTER_NEAREST);
-    if (m.options.attribute_scope) {
-      std::array<uint8_t, 256> lut{};
-      bool restricted = true;
-      for (const auto& e : m.options.spec.edits) {
-        const auto classes = AttributeClasses(e.attribute);
-        if (classes.empty()) restricted = false;
-        for (int c : classes) lut[c] = 255;
-      }
-      if (restricted) {
-        cv::Mat table(1, 256, CV_8UC1, lut.data()), from, to;
-        cv::LUT(labels, table, from);
-        cv::LUT(full, table, to);
-        changed_full &= (from | to);
-      }
+    if (!m.scope_table.empty()) {
+      cv::Mat from, to;
+      cv::LUT(labels, m.scope_table, from);
+      cv::LUT(full, m.scope_table, to);
+      changed_full &= (from | to);
     }
     out = labels.clone();
     full.copyTo(out, changed_full);
@@ -305,13 +312,10 @@ Result<cv::Mat> MaskEditor::Edit(const cv::Mat& labels) {
 }
 
 std::vector<int> AttributeClasses(int attribute) {
-  switch (attribute) {
-    case 1: return {kEyeG};           // Eyeglasses
-    case 2: case 3: return {kHair};   // hair amount, bangs
-    case 4: return {kEarR};           // earrings
-    case 5: return {kHat};            // hat
-    default: return {};               // gender: any class
-  }
+  if (attribute == 2 || attribute == 3) return {kHair};  // hair amount, bangs
+  const int c = AttributeClass(attribute);               // eye_g, ear_r, hat
+  if (c < 0) return {};                                  // gender: any class
+  return {c};
 }
 
 bool MaskEditor::style_fixed() const { return impl_->style.defined(); }

@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "engine/face_tracker.h"
 #include "engine/landmarks.h"
 #include "models/runtime.h"
 
@@ -95,11 +96,7 @@ TEST(BlazeFaceMedia, FrontModelFindsTheFaceInTheTrackingRegion) {
     ASSERT_FALSE(d.empty()) << f;
     const Landmarks p = lm->Fit(ToGray(img), d[0].box);
     const double iod = InterOcular(p);
-    const float side = 3.f * std::max(d[0].box.width, d[0].box.height);
-    const cv::Point2f c = (d[0].box.tl() + d[0].box.br()) * 0.5f;
-    const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(c.x - side / 2), static_cast<int>(c.y - side / 2)),
-                                  cv::Size(static_cast<int>(side), static_cast<int>(side))) &
-                         cv::Rect(0, 0, img.cols, img.rows);
+    const cv::Rect roi = TrackSearchRegion(d[0].box, img.size());
     auto faces = front->Detect(img(roi));
     ASSERT_TRUE(faces.ok()) << faces.status().ToString();
     ASSERT_EQ(faces->size(), 1u) << f;
