@@ -102,11 +102,15 @@ TEST(CliEditMedia, EditsAPhotoIntoATaggedPng) {
   TempDir t;
   const std::string photo = Media("faces/lp_s0.jpg");
   CmdRun edit = Smile({"--quiet", "edit", "--input", photo, "--set", "+eyeglasses,-hat", "--seed", "3", "--identity",
-                       id, "--manip", manip, "-o", t / "out.png"});
+                       id, "--manip", manip, "-o", t / "out.png", "--compare", t / "compare.png"});
   ASSERT_EQ(edit.code, 0) << edit.out;
   cv::Mat in = cv::imread(photo), out = cv::imread(t / "out.png");
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.size(), in.size());
+  // One photo in: the comparison is one PNG, input | edited mask | output side by side.
+  const cv::Mat compare = cv::imread(t / "compare.png");
+  ASSERT_FALSE(compare.empty()) << edit.out;
+  EXPECT_EQ(compare.size(), cv::Size(3 * in.cols, in.rows));
   EXPECT_GT(cv::norm(in, out, cv::NORM_L1) / in.total(), 1.0) << "the face is re-rendered";
   auto text = smile::capture::ReadPngTextFile(t / "out.png");
   ASSERT_TRUE(text.ok()) << text.status().ToString();
