@@ -120,11 +120,7 @@ Status RunFit(const std::vector<std::string>& args) {
            "fp32");
   AddDetectorOption(p);
   p.Option("eval-every", "N", "iterations between held-out evaluations", "50");
-  p.Option("parser", "NAME",
-           "face parser for the training masks: geometric (68 landmarks + colour), mesh (+ FaceMesh and "
-           "Selfie segmentation; needs scripts/fetch_models.sh) or auto (mesh when its models are present); "
-           "swap/reenact/live later parse with the same one",
-           engine::kParserAuto);
+  AddParserOption(p, "for the training masks (swap/reenact/live later parse with the same one)", engine::kParserAuto);
   p.Flag("resume", "continue the fit saved in <output>.state (written every 100 iterations, on Ctrl-C and at the "
          "end); --minutes / --iters count the whole fit, the resumed part included");
   p.Flag("no-cache", "re-extract the face crops even if this footage was extracted before");

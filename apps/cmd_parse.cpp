@@ -20,6 +20,7 @@
 #include "core/shutdown.h"
 #include "engine/face_analyzer.h"
 #include "engine/metrics.h"
+#include "engine/parser_choice.h"
 
 namespace smile::app {
 namespace {
@@ -51,6 +52,7 @@ Status RunParse(const std::vector<std::string>& args) {
   p.Option("face-index", "N", "with --face index: the N-th face from the left (0-based; same as --face N)", "0");
   p.Option("reference", "PHOTO", "with --face reference: follow the face most like the one in PHOTO (same as --face PHOTO)", "");
   AddDetectorOption(p);
+  AddParserOption(p, "for the masks", "auto");
   p.Option("redetect", "N", "full-frame face detection every N frames", "10");
   p.Flag("no-overlay", "do not write overlay images");
   p.Epilog("example: smile parse ../shared/media/video/d3.mp4 -o out/d3 --size 256 --max-frames 100");
@@ -76,10 +78,11 @@ Status RunParse(const std::vector<std::string>& args) {
   }
   SMILE_RETURN_IF_ERROR(ApplyFaceChoice(face, &o.tracker));
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &o.tracker));
+  SMILE_ASSIGN_OR_RETURN(o.parser, ResolveParser(p.Get("parser"), /*fall_back=*/false));
   if (!fs::exists(input)) return NotFound("input '" + input + "' does not exist; check the path");
 
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(o));
-  SMILE_LOG(kInfo) << "face detector: " << DetectorKindName(analyzer.tracker().detector());
+  SMILE_LOG(kInfo) << "face detector: " << DetectorKindName(analyzer.tracker().detector()) << ", parser: " << o.parser;
 
   const bool is_image = IsImagePath(input);
   // Any source capture reads: video files, streams, images (EXIF honoured), folders, gst pipelines.

@@ -22,6 +22,15 @@ void AddFaceOption(ArgParser& p, const std::string& what) {
            "largest");
 }
 
+void AddParserOption(ArgParser& p, const std::string& what, const std::string& default_value) {
+  p.Option("parser", "NAME",
+           "face parser " + what + ": geometric (68 landmarks + colour), mesh (+ FaceMesh and Selfie segmentation; "
+           "needs scripts/fetch_models.sh), auto (mesh when its models are present, else geometric), learned (the "
+           "bundled parser network assets/models/parser.smile) or the path of a parser checkpoint "
+           "(smile train parser's parser.ckpt)",
+           default_value);
+}
+
 Status ApplyDetectorOption(const ArgParser& p, engine::TrackerOptions* o) {
   SMILE_ASSIGN_OR_RETURN(o->detector_kind, engine::ParseDetectorKind(p.Get("detector")));
   return Status::Ok();

@@ -19,6 +19,9 @@ Status ApplyDetectorOption(const ArgParser& p, engine::TrackerOptions* o);
 // `value` of --face: "largest", an index 0..64 (faces from the left) or a photo of the person
 // (read here; the tracker follows the most similar face). Exit-2 error naming --face otherwise.
 Status ApplyFaceChoice(const std::string& value, engine::TrackerOptions* o);
+// Declares --parser NAME (geometric, mesh, auto, learned or a parser checkpoint's path);
+// `what` says what the masks are for.
+void AddParserOption(ArgParser& p, const std::string& what, const std::string& default_value);
 // Both, for commands that declared both options.
 Status ApplyFaceOptions(const ArgParser& p, engine::TrackerOptions* o);
 

@@ -28,8 +28,7 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
   if (parser) {
     a.parser_ = std::move(parser);
   } else {
-    SMILE_ASSIGN_OR_RETURN(GeometricParserOptions go, ParserOptionsFor(o.parser.empty() ? kParserGeometric : o.parser, o.geometric));
-    a.parser_ = std::make_unique<GeometricParser>(go);
+    SMILE_ASSIGN_OR_RETURN(a.parser_, MakeParser(o.parser.empty() ? kParserGeometric : o.parser, o.geometric));
   }
   a.smoother_ = MaskSmoother(o.smoother);
   return a;

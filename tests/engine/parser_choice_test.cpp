@@ -40,7 +40,9 @@ TEST(ParserChoice, NamesAreCheckedWithTheList) {
   EXPECT_TRUE(CheckParserName("auto").ok());
   auto bad = CheckParserName("bisenet");
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.message().find("geometric, mesh or auto"), std::string::npos) << bad.message();
+  EXPECT_NE(bad.message().find("geometric, mesh, auto, learned or the path"), std::string::npos) << bad.message();
+  EXPECT_TRUE(CheckParserName("learned").ok());
+  EXPECT_TRUE(CheckParserName("runs/p/parser.ckpt").ok());
   EXPECT_EQ(ResolveParser("nope", true).status().code(), StatusCode::kInvalidArgument);
 }
 
