@@ -100,8 +100,8 @@ Status RunTrain(const std::vector<std::string>& args) {
   p.Option("seed", "S", "random seed (data order, augmentation, initial weights)", "0");
   p.Option("device", "D", "cpu, cuda, cuda:N or auto", "auto");
   p.Option("precision", "fp32|bf16",
-           "synth: training arithmetic, fp32 or bf16 mixed precision (forward passes in bfloat16, weights and "
-           "losses fp32; faster on GPUs and on CPUs with AMX or AVX-512 BF16)",
+           "synth, manip, parser: training arithmetic, fp32 or bf16 mixed precision (forward passes in bfloat16, "
+           "weights and losses fp32; faster on GPUs and on CPUs with AMX or AVX-512 BF16)",
            "fp32");
   p.Option("checkpoint-every", "N", "write the resumable state every N iterations", "500");
   p.Option("sample-every", "K", "write a sample grid and the loss curve every K iterations (0 = at the end)", "200");
@@ -132,8 +132,8 @@ Status RunTrain(const std::vector<std::string>& args) {
   if (stage != "synth" && stage != "manip" && stage != "parser" && stage != "attr")
     return InvalidArgument("unknown stage '" + stage + "'; choose synth, manip, parser or attr");
   SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
-  if (bf16 && stage != "synth")
-    return InvalidArgument("--precision bf16 is implemented for the synth stage only; drop it for " + stage);
+  if (bf16 && stage == "attr")
+    return InvalidArgument("--precision bf16 is implemented for synth, manip and parser; drop it for attr");
   SMILE_ASSIGN_OR_RETURN(auto config, models::ModelConfig::Preset(p.Get("config")));
   models::AttrNetSpec attr_spec;
   if (stage == "attr") {
@@ -267,6 +267,7 @@ Status RunTrain(const std::vector<std::string>& args) {
     if (lr > 0) o.lr = lr;
     o.seed = static_cast<uint64_t>(seed);
     o.ds_iters = iters;
+    o.bf16 = bf16;
     runner = training::MakeManipRunner(config, o, edit_p, device);
   } else if (stage == "attr") {
     training::AttrTrainOptions o;
@@ -278,6 +279,7 @@ Status RunTrain(const std::vector<std::string>& args) {
     if (lr > 0) o.lr = lr;
     o.seed = static_cast<uint64_t>(seed);
     o.micro_batches = static_cast<int>(micro);
+    o.bf16 = bf16;
     runner = training::MakeParserRunner(config, o, device);
   }
   training::RunOptions ro;

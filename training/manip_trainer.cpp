@@ -6,6 +6,7 @@
 
 #include "models/checkpoint.h"
 #include "models/synthesis.h"
+#include "training/autocast.h"
 #include "training/attributes.h"
 #include "training/ema.h"
 #include "training/losses.h"
@@ -167,17 +168,24 @@ std::map<std::string, double> ManipTrainer::Step(const ManipBatch& in) {
   SetRequiresGrad(*d_, true);
   auto d_step = [&](bool reference) {
     const auto& y = reference ? y_ref : y_trg;
-    torch::Tensor fake;
+    torch::Tensor fake, real_out, fake_out;
     {
       torch::NoGradGuard ng;
+      AutocastScope amp(options_.bf16, device_);
       auto s = reference ? e_->Style(x_ref, y) : f_->Style(z1, y);
-      fake = torch::softmax(g_->forward(x_real, s), 1);
+      fake = torch::softmax(g_->forward(x_real, s).to(torch::kFloat), 1);
     }
     auto real = x_real.detach().clone().requires_grad_(true);
-    auto real_logits = models::SelectDomainLogits(d_->forward(real), y_org);
+    {
+      AutocastScope amp(options_.bf16, device_);
+      real_out = d_->forward(real);
+      fake_out = d_->forward(fake);
+    }
+    // Losses in fp32 (the casts are no-ops without mixed precision).
+    auto real_logits = models::SelectDomainLogits(real_out.to(torch::kFloat), y_org);
     auto loss_real = AdvLoss(real_logits, 1.0, known);
     auto r1 = R1Penalty(real_logits.masked_fill(~known, 0.0), real);
-    auto fake_logits = models::SelectDomainLogits(d_->forward(fake), y);
+    auto fake_logits = models::SelectDomainLogits(fake_out.to(torch::kFloat), y);
     auto loss_fake = AdvLoss(fake_logits, 0.0);
     auto loss = loss_real + loss_fake + options_.lambda_r1 * 0.5 * r1;
     ClearGradients(*d_opt_);
@@ -198,17 +206,22 @@ std::map<std::string, double> ManipTrainer::Step(const ManipBatch& in) {
   torch::Tensor last_cycle_logits;
   auto g_step = [&](bool reference) {
     const auto& y = reference ? y_ref : y_trg;
-    auto s_trg = reference ? e_->Style(x_ref, y) : f_->Style(z1, y);
-    auto fake_logits_g = g_->forward(x_real, s_trg);
-    auto fake = torch::softmax(fake_logits_g, 1);
-    auto adv = AdvLoss(models::SelectDomainLogits(d_->forward(fake), y), 1.0);
-    auto s_pred = e_->Style(fake, y);
+    torch::Tensor s_trg, fake, d_out, s_pred, fake2, rec_logits;
+    {
+      AutocastScope amp(options_.bf16, device_);
+      auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat); };
+      s_trg = f32(reference ? e_->Style(x_ref, y) : f_->Style(z1, y));
+      fake = torch::softmax(f32(g_->forward(x_real, s_trg)), 1);
+      d_out = f32(d_->forward(fake));
+      s_pred = f32(e_->Style(fake, y));
+      torch::Tensor s_trg2 = reference ? e_->Style(x_ref2, y) : f_->Style(z2, y);
+      fake2 = torch::softmax(f32(g_->forward(x_real, f32(s_trg2))), 1).detach();
+      auto s_org = f32(e_->Style(x_real, y_org)).detach();  // detached source style (paper table 2, B)
+      rec_logits = f32(g_->forward(fake, s_org));
+    }
+    auto adv = AdvLoss(models::SelectDomainLogits(d_out, y), 1.0);
     auto sty = (s_pred - s_trg).abs().mean();
-    torch::Tensor s_trg2 = reference ? e_->Style(x_ref2, y) : f_->Style(z2, y);
-    auto fake2 = torch::softmax(g_->forward(x_real, s_trg2), 1).detach();
     auto ds = DiversityLoss(fake, fake2);
-    auto s_org = e_->Style(x_real, y_org).detach();  // detached source style (paper table 2, B)
-    auto rec_logits = g_->forward(fake, s_org);
     auto cyc = MaskCrossEntropy(rec_logits, labels);
     auto loss = adv + options_.lambda_sty * sty - lambda_ds * ds + options_.lambda_cyc * cyc;
     ClearGradients(*g_opt_);

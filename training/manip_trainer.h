@@ -49,6 +49,9 @@ struct ManipTrainOptions {
   double lambda_ds = 20.0;
   int64_t ds_iters = 100000;  // diversity weight reaches 0 here (set to the run's --iters)
   double ema_beta = 0.999;
+  // Mixed precision: forward passes under bf16 autocast (training/autocast.h); weights,
+  // optimiser moments, EMA and losses stay fp32.
+  bool bf16 = false;
   uint64_t seed = 0;
 };
 

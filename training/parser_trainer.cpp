@@ -1,6 +1,7 @@
 #include "training/parser_trainer.h"
 
 #include "models/checkpoint.h"
+#include "training/autocast.h"
 #include "training/ema.h"
 #include "training/labels.h"
 #include "training/losses.h"
@@ -64,7 +65,12 @@ std::map<std::string, double> ParserTrainer::Step(const torch::Tensor& images, c
       torch::NoGradGuard ng;
       for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(start[i]);
     }
-    auto logits = net_->forward(xk);
+    torch::Tensor logits;
+    {
+      AutocastScope amp(options_.bf16, device_);
+      logits = net_->forward(xk);
+    }
+    logits = logits.to(torch::kFloat);  // losses in fp32 (a no-op without mixed precision)
     auto ce = MaskCrossEntropy(logits, yk);
     auto dice = MaskDiceLoss(logits, yk, config_.num_classes);
     auto loss = ce + options_.dice_weight * dice;

@@ -28,6 +28,9 @@ struct ParserTrainOptions {
   // averaged over the parts: exactly what `micro_batches` data-parallel processes with
   // one part each compute (the single-process reference of distributed training).
   int micro_batches = 1;
+  // Mixed precision: the forward pass under bf16 autocast (training/autocast.h); weights,
+  // BatchNorm statistics, optimiser moments and losses stay fp32.
+  bool bf16 = false;
 };
 
 class ParserTrainer {

@@ -80,6 +80,28 @@ TEST(ManipTrainer, StepRunsEveryLossAndDiversityWeightDecays) {
   EXPECT_EQ(out.sizes(), batch.labels.sizes());
 }
 
+// Mixed precision against the plain fp32 path: the same first step (R1's double backward included)
+// up to bf16 rounding, every loss finite.
+TEST(ManipTrainer, Bf16StepMatchesFp32) {
+  auto cfg = Tiny();
+  std::vector<cv::Mat> maps(2, testing::SyntheticLabels(cfg.manip_size));
+  ManipBatch batch{Stack(maps), ChoicesOf(maps)};
+  std::map<std::string, double> l[2];
+  for (int b = 0; b < 2; ++b) {
+    ManipTrainOptions o;
+    o.bf16 = b == 1;
+    ManipTrainer t(cfg, o, torch::kCPU);
+    l[b] = t.Step(batch);
+    l[b] = t.Step(batch);  // the second step starts from weights the first (bf16) step moved
+  }
+  for (const auto& [k, v] : l[0]) {
+    EXPECT_TRUE(std::isfinite(l[1][k])) << k;
+    if (k == "lambda_ds" || k == "cycle_miou") continue;
+    EXPECT_NEAR(l[1][k], v, 0.05 * std::abs(v) + 0.02) << k;
+  }
+  EXPECT_NE(l[1]["g_cyc_lat"], l[0]["g_cyc_lat"]) << "bf16 arithmetic must actually run";
+}
+
 // Issue "Training": the manipulation stage learns on a handful of real label maps:
 // the cycle loss drops and the cycle reconstruction mIoU rises.
 TEST(ManipTrainerMedia, TinyConfigLearnsCycleOnRealMasks) {

@@ -35,6 +35,28 @@ TEST(ParserTrainer, StepResizesToParserSizeAndLowersLoss) {
   EXPECT_EQ(t.Predict(img).sizes(), (std::vector<int64_t>{1, cfg.parser_size, cfg.parser_size}));
 }
 
+// Mixed precision against the plain fp32 path: from the same start the first loss agrees up to bf16
+// rounding (and differs, so bf16 really ran) and bf16 learns as fp32 does.
+TEST(ParserTrainer, Bf16MatchesFp32AndLearns) {
+  auto cfg = Tiny();
+  cv::Mat lab = testing::SyntheticLabels(64);
+  auto img = models::ImageToTensor(testing::SyntheticImage(lab));
+  auto labels = models::LabelsToTensor(lab).to(torch::kLong).reshape({1, 64, 64});
+  double first[2], last[2];
+  for (int b = 0; b < 2; ++b) {
+    ParserTrainOptions o;
+    o.bf16 = b == 1;
+    ParserTrainer t(cfg, o, torch::kCPU);
+    first[b] = t.Step(img, labels)["loss"];
+    for (int i = 0; i < 30; ++i) last[b] = t.Step(img, labels)["loss"];
+  }
+  std::printf("parser loss fp32 %.5f -> %.5f, bf16 %.5f -> %.5f\n", first[0], last[0], first[1], last[1]);
+  EXPECT_NE(first[1], first[0]) << "bf16 arithmetic must actually run";
+  EXPECT_NEAR(first[1], first[0], 0.02 * first[0]);
+  EXPECT_LT(last[1], 0.9 * first[1]) << "bf16 must learn";
+  EXPECT_NEAR(last[1], last[0], 0.05 * last[0]) << "and as fp32 does";
+}
+
 // Issue "Training": the parser overfits the 2 CelebAMask-HQ ground-truth maps.
 TEST(ParserTrainerMedia, TinyConfigOverfitsTwoGroundTruthMaps) {
   if (!testing::HaveCelebAMask()) GTEST_SKIP() << "shared media not found at " << testing::CelebAMaskDir();
