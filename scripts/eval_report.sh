@@ -116,16 +116,16 @@ if [[ -n ${MANIP:-} && -n ${ATTR:-} ]]; then
     > "$OUT/manip.txt"
   used+=("$OUT/json/04_manip.json")
 else
-  notes+=(--note "Semantic manipulation (attribute AP / F1, cycle mIoU): no model. No manipulation model is bundled \
-(assets/models/manip.smile does not exist; see assets/README.md for the recipe). Run with MANIP=<manip.ckpt> \
-ATTR=<attr.ckpt> to add smile eval manip.")
+  notes+=(--note "Semantic manipulation (attribute AP / F1, cycle mIoU): not measured, no attribute classifier given. \
+The bundled manipulation model (assets/models/manip.smile) is measured by smile edit --evaluate (assets/README.md); \
+run with MANIP=assets/models/manip.smile ATTR=<attr.ckpt from smile train attr> to add smile eval manip.")
 fi
 [[ -z ${LPIPS:-} ]] && notes+=(--note "LPIPS and LPIPS diversity: not measured, no LPIPS network given (LPIPS=<TorchScript file>).")
 [[ -z ${INCEPTION:-} ]] && notes+=(--note "FID: not measured, no Inception network given (INCEPTION=<TorchScript file>).")
 logs=()
 for l in ${LOSS_LOGS:-}; do logs+=(--loss-log "$l"); done
-[[ ${#logs[@]} -eq 0 ]] && notes+=(--note "Training loss curves: none given (LOSS_LOGS=<losses.jsonl ...>); smile fit \
-writes no loss log, so the bundled identity's training curve is not recorded.")
+[[ ${#logs[@]} -eq 0 ]] && notes+=(--note "Training loss curves: none given (LOSS_LOGS=<losses.jsonl ...>: a run folder's \
+losses.jsonl or a fit's <model>.losses.jsonl); the bundled identity's fit log is not kept in the repository.")
 notes+=(--note "Settings: model $(basename "$MODEL") on $(basename "$FIT_VIDEO"); $FRAMES frames per swap / reenactment; \
 eval fit frames: ${FIT_FRAMES} (0 = all held-out); smile $("$SMILE_BIN" --version 2>/dev/null | head -1 || true).")
 
