@@ -3,20 +3,28 @@
 //   smile eval video  --input clip.mp4 [--output processed.mp4] [--json out.json]
 //   smile eval reenact --driver talk.mp4 --output reenacted.mp4 [--identity m.smile] [--json out.json]
 //   smile eval manip  --manip manip.ckpt --attr attr.ckpt --data DIR [--max N] [--json out.json]
+//   smile eval parser --parser geometric --parser learned --data DIR [--json out.json]
 //   smile eval report -o report.html --inputs a.json b.json ... [--loss-log train.jsonl]
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <opencv2/imgproc.hpp>
+
 #include "apps/command.h"
 #include "core/log.h"
+#include "core/progress.h"
 #include "engine/eval_fit.h"
 #include "engine/eval_json.h"
 #include "engine/eval_manip.h"
 #include "engine/eval_nets.h"
 #include "engine/eval_report.h"
 #include "engine/eval_video.h"
+#include "engine/face_analyzer.h"
+#include "engine/metrics.h"
+#include "engine/parser_choice.h"
 #include "models/attributes.h"
 #include "models/identity_model.h"
 #include "models/runtime.h"
@@ -295,6 +303,111 @@ Status RunEvalManip(const std::vector<std::string>& args) {
   return Finish(r, json);
 }
 
+Status RunEvalParser(const std::vector<std::string>& args) {
+  ArgParser p("eval parser",
+              "Face parsers against ground-truth label maps: each photo of --data goes through the whole face "
+              "pipeline (detect, landmarks, align, parse; no smoothing) and its label map, warped back to the "
+              "photo, is compared with the truth: IoU per class, mean IoU over the classes in the truth, pixel "
+              "accuracy and milliseconds per photo, for every --parser side by side.");
+  p.MultiOption("parser", "NAME",
+                "a parser to measure (repeat to compare): geometric, mesh, auto, learned or a parser checkpoint's "
+                "path (default: geometric, and mesh / learned when their models are present)");
+  p.Option("data", "DIR", "photos with label maps: " + training::DatasetLayoutHelp(), "", true);
+  p.Option("max", "N", "evaluate at most N photos (0: all)", "0");
+  p.Option("size", "N", "aligned crop side the parsers see", "256");
+  p.Option("json", "FILE", "write the results as JSON (for smile eval report)");
+  p.Epilog("example:\n  smile eval parser --data ../shared/media/celebamask --parser geometric --parser mesh "
+           "--parser learned");
+  Status status;
+  if (!ParseOrHelp(p, args, &status)) return status;
+  std::vector<std::string> parsers = p.GetAll("parser");
+  for (const auto& name : parsers) SMILE_RETURN_IF_ERROR(engine::CheckParserName(name).WithContext("--parser"));
+  if (parsers.empty()) {
+    parsers.push_back(engine::kParserGeometric);
+    if (engine::ResolveParser(engine::kParserMesh, false).ok()) parsers.push_back(engine::kParserMesh);
+    if (engine::ResolveParser(engine::kParserLearned, false).ok()) parsers.push_back(engine::kParserLearned);
+  }
+  const std::string data = p.Get("data");
+  if (!std::filesystem::is_directory(data))
+    return NotFound("--data '" + data + "' is not a folder; " + training::DatasetLayoutHelp());
+  SMILE_ASSIGN_OR_RETURN(int64_t max, p.GetInt("max", 0, INT64_MAX));
+  SMILE_ASSIGN_OR_RETURN(int64_t size, p.GetInt("size", 32, 2048));
+  const std::string json = p.Get("json");
+  SMILE_RETURN_IF_ERROR(CheckJsonOutput(json));
+  training::DatasetOptions dso;
+  SMILE_ASSIGN_OR_RETURN(auto dataset, training::OpenDataset(data, dso));
+  if (dataset->layout() == "unlabeled")
+    return InvalidArgument("--data '" + data + "' has no label maps; give a CelebAMask-HQ or images + labels folder");
+  const int64_t limit = max > 0 ? std::min(max, dataset->size()) : dataset->size();
+  models::InitTorchRuntime();
+
+  engine::EvalRecord r;
+  r.kind = "parser";
+  r.title = "Face parsers against ground-truth label maps";
+  r.info.set("data", data);
+  std::vector<engine::ConfusionMatrix> totals(parsers.size());
+  std::vector<double> ms(parsers.size(), 0);
+  std::vector<int64_t> missed(parsers.size(), 0);
+  int64_t used = 0;
+  training::SkipCounter skipped;
+  std::vector<engine::FaceAnalyzer> analyzers;
+  for (const auto& name : parsers) {
+    engine::AnalyzerOptions ao;
+    ao.align.size = static_cast<int>(size);
+    ao.smooth = false;
+    SMILE_ASSIGN_OR_RETURN(ao.parser, engine::ResolveParser(name, false));
+    SMILE_ASSIGN_OR_RETURN(auto a, engine::FaceAnalyzer::Create(ao));
+    analyzers.push_back(std::move(a));
+  }
+  ProgressBar bar("eval parser", limit, "photos");
+  for (int64_t i = 0; i < dataset->size() && used < limit; ++i) {
+    auto s = dataset->Load(i);
+    if (!s.ok()) {
+      skipped.Add(s.status(), dataset->Describe(i));
+      continue;
+    }
+    ++used;
+    for (size_t k = 0; k < parsers.size(); ++k) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto labels = analyzers[k].ParseStill(s->image);
+      ms[k] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      cv::Mat pred;
+      if (labels.ok()) {
+        cv::resize(*labels, pred, s->labels.size(), 0, 0, cv::INTER_NEAREST);
+      } else {
+        ++missed[k];  // no face: every face pixel counts as missed
+        pred = cv::Mat(s->labels.size(), CV_8U, cv::Scalar(kBackground));
+      }
+      totals[k].Add(s->labels, pred);
+    }
+    bar.Update(used);
+  }
+  bar.Finish();
+  if (used == 0) return InvalidArgument("no usable photo in '" + data + "' (" + skipped.ToString() + ")");
+  r.info.set("photos", static_cast<double>(used));
+  engine::EvalTable per_class;
+  per_class.title = "IoU per class (classes in the truth)";
+  per_class.columns = {"class"};
+  for (const auto& name : parsers) per_class.columns.push_back(name);
+  for (int c = 0; c < kNumLabels; ++c) {
+    if (totals[0].TruthCount(c) == 0) continue;
+    std::vector<std::string> row = {LabelName(c)};
+    for (auto& t : totals) row.push_back(engine::FormatMetric(t.IoU(c)));
+    per_class.rows.push_back(row);
+  }
+  r.tables.push_back(per_class);
+  for (size_t k = 0; k < parsers.size(); ++k) {
+    std::string key = engine::IsLearnedParser(parsers[k]) && parsers[k] != engine::kParserLearned ? "checkpoint"
+                                                                                                  : parsers[k];
+    r.AddMetric("miou_" + key, "mean IoU, " + parsers[k], totals[k].MeanIoUTruthClasses(), "", true);
+    r.AddMetric("pixel_accuracy_" + key, "pixel accuracy, " + parsers[k], totals[k].PixelAccuracy());
+    r.AddMetric("ms_" + key, "ms per photo (detect + align + parse), " + parsers[k], ms[k] / used, "ms");
+    if (missed[k] > 0) r.notes.push_back(parsers[k] + ": no face found in " + std::to_string(missed[k]) + " photo(s)");
+  }
+  if (skipped.total() > 0) r.notes.push_back("data: " + skipped.ToString());
+  return Finish(r, json);
+}
+
 Status RunEvalReport(const std::vector<std::string>& raw) {
   // `--inputs a.json b.json ...` (a shell glob) -> repeated --inputs.
   std::vector<std::string> args;
@@ -367,19 +480,22 @@ Status RunEval(const std::vector<std::string>& args) {
       "          against its driver\n"
       "  manip   attribute AP / F1 (with the classifier of smile train attr) and cycle mIoU of the\n"
       "          manipulation stage on label maps\n"
+      "  parser  IoU per class and mean IoU of face parsers against ground-truth label maps\n"
       "  report  one self-contained HTML page from the JSON files the others write\n\n"
       "Run 'smile eval <what> --help' for the options.\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::fputs(usage.c_str(), stdout);
-    return args.empty() ? InvalidArgument("missing what to evaluate: fit, video, reenact, manip or report") : Status::Ok();
+    return args.empty() ? InvalidArgument("missing what to evaluate: fit, video, reenact, manip, parser or report")
+                        : Status::Ok();
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "fit") return RunEvalFit(rest);
   if (args[0] == "video") return RunEvalVideo(rest);
   if (args[0] == "reenact") return RunEvalReenact(rest);
   if (args[0] == "manip") return RunEvalManip(rest);
+  if (args[0] == "parser") return RunEvalParser(rest);
   if (args[0] == "report") return RunEvalReport(rest);
-  return InvalidArgument("unknown evaluation '" + args[0] + "': use fit, video, reenact, manip or report");
+  return InvalidArgument("unknown evaluation '" + args[0] + "': use fit, video, reenact, manip, parser or report");
 }
 
 }  // namespace

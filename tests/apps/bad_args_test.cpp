@@ -288,7 +288,7 @@ TEST(BadArgs, EvalEveryKind) {
   // `smile eval` alone: the error line, then the list of evaluations (like `smile` alone).
   CmdRun bare = Smile({"--quiet", "eval"});
   EXPECT_EQ(bare.code, 2) << bare.out;
-  EXPECT_EQ(bare.out.find("smile eval: error: missing what to evaluate: fit, video, reenact, manip or report"), 0u)
+  EXPECT_EQ(bare.out.find("smile eval: error: missing what to evaluate: fit, video, reenact, manip, parser or report"), 0u)
       << bare.out;
   ExpectUsageErrors({{{"eval", "quality"}, "quality"},
                      {{"eval", "fit"}, "--model"},
@@ -304,6 +304,10 @@ TEST(BadArgs, EvalEveryKind) {
                      {{"eval", "manip", "--manip", f.manip, "--attr", f.id}, "--data"},
                      {{"eval", "manip", "--manip", f.manip, "--attr", f.id, "--data", labels, "--max", "-1"}, "--max"},
                      {{"eval", "manip", "--manip", f.manip, "--attr", f.id, "--data", labels, "--seed", "x"}, "--seed"},
+                     {{"eval", "parser"}, "--data"},
+                     {{"eval", "parser", "--data", labels, "--parser", "bisenet"}, "--parser"},
+                     {{"eval", "parser", "--data", labels, "--max", "-1"}, "--max"},
+                     {{"eval", "parser", "--data", labels, "--size", "8"}, "--size"},
                      {{"eval", "report", "--inputs", f.in}, "--output"},
                      {{"eval", "report", "-o", t / "out.html"}, "--inputs"}},
                     t);

@@ -38,7 +38,13 @@ TEST(CliEval, HelpAndBadArguments) {
   EXPECT_EQ(none.code, 2);
   CmdRun unknown = Smile({"eval", "fid"});
   EXPECT_EQ(unknown.code, 2);
-  EXPECT_NE(unknown.out.find("fit, video, reenact, manip or report"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("fit, video, reenact, manip, parser or report"), std::string::npos) << unknown.out;
+  CmdRun bad_parser = Smile({"eval", "parser", "--data", "/tmp", "--parser", "bisenet"});
+  EXPECT_EQ(bad_parser.code, 2) << bad_parser.out;
+  EXPECT_NE(bad_parser.out.find("learned"), std::string::npos) << bad_parser.out;
+  CmdRun no_data = Smile({"eval", "parser", "--data", "/nonexistent"});
+  EXPECT_EQ(no_data.code, 1) << no_data.out;
+  EXPECT_NE(no_data.out.find("is not a folder"), std::string::npos) << no_data.out;
   CmdRun re_help = Smile({"eval", "reenact", "--help"});
   EXPECT_EQ(re_help.code, 0) << re_help.out;
   for (const char* opt : {"--driver", "--output", "--identity", "--max-frames", "--json"})
@@ -174,6 +180,22 @@ TEST(CliEvalMedia, IdentityDistancesSeparatePeople) {
   CmdRun bad = Smile({"--quiet", "eval", "video", "--input", Clip("d20"), "--identity", t / "missing.jpg"});
   EXPECT_EQ(bad.code, 1) << bad.out;
   EXPECT_NE(bad.out.find("does not exist"), std::string::npos) << bad.out;
+}
+
+// Parsers against the CelebAMask-HQ ground truth, side by side: the geometric parser reaches its
+// known level, and a parser compared with itself on its own output would be 1 (here: the truth).
+TEST(CliEvalMedia, ParsersAgainstGroundTruth) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun r = Smile({"--quiet", "eval", "parser", "--data", std::string(SMILE_MEDIA_DIR) + "/celebamask", "--parser",
+                    "geometric", "--parser", "learned", "--json", t / "parser.json"});
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("IoU per class"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("u_lip"), std::string::npos) << r.out;
+  const std::string j = ReadAll(t / "parser.json");
+  EXPECT_GT(MetricValue(j, "miou_geometric"), 0.55) << j.substr(0, 2000);
+  EXPECT_GT(MetricValue(j, "miou_learned"), 0.3) << j.substr(0, 2000);
+  EXPECT_GT(MetricValue(j, "ms_learned"), 0.0);
 }
 
 // Expression landmark error has known answers on real footage: a clip against itself is 0 with
