@@ -78,7 +78,11 @@ Status RunParse(const std::vector<std::string>& args) {
   }
   SMILE_RETURN_IF_ERROR(ApplyFaceChoice(face, &o.tracker));
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &o.tracker));
-  SMILE_ASSIGN_OR_RETURN(o.parser, ResolveParser(p.Get("parser"), /*fall_back=*/false));
+  {
+    auto parser = ResolveParser(p.Get("parser"), /*fall_back=*/false);
+    if (!parser.ok()) return parser.status().WithContext("--parser");
+    o.parser = *parser;
+  }
   if (!fs::exists(input)) return NotFound("input '" + input + "' does not exist; check the path");
 
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(o));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces the bundled manipulation model (assets/models/manip.smile) from the shared media:
 #   1. aligned 256 px masks of the talking-head clips d3 (all frames), d6, d10, d11, d14 (first 200
-#      frames each) and of every portrait (smile parse: BlazeFace + mesh parser when the TFJS models
-#      are fetched), laid out as images/ + labels/ for `smile train`;
+#      frames each) and of every portrait (smile parse: BlazeFace + the geometric parser, as the
+#      bundled model was made; PARSER=mesh for FaceMesh masks), laid out as images/ + labels/ for
+#      `smile train`;
 #   2. d18, d20 and s20 (first 200 frames; other people) as held-out label maps for
 #      `smile edit --evaluate`;
 #   3. smile train manip (StarGAN v2 recipe at 64 px; 70 % of the samples moved by procedural mask
@@ -16,6 +17,7 @@ SMILE="${SMILE_BIN:-$ROOT/build/apps/smile}"
 MEDIA="${SMILE_MEDIA_DIR:-$ROOT/../shared/media}"
 WORK="${1:-runs/manip}"
 ITERS="${2:-8000}"
+PARSER="${PARSER:-geometric}"
 [ -x "$SMILE" ] || { echo "train_manip: $SMILE not built; run scripts/build.sh first" >&2; exit 1; }
 [ -d "$MEDIA/video" ] || { echo "train_manip: shared media not found at $MEDIA (set SMILE_MEDIA_DIR)" >&2; exit 1; }
 mkdir -p "$WORK"
@@ -24,12 +26,12 @@ if [ ! -f parse.done ]; then
   for c in d3 d6 d10 d11 d14 d18 d20 s20; do
     n=200; [ "$c" = d3 ] && n=0
     echo "train_manip: parsing $c"
-    "$SMILE" --quiet parse "$MEDIA/video/$c.mp4" -o "parse/$c" --no-overlay --max-frames $n
+    "$SMILE" --quiet parse "$MEDIA/video/$c.mp4" -o "parse/$c" --no-overlay --max-frames $n --parser "$PARSER"
   done
   for f in "$MEDIA"/celebahq/*.jpg "$MEDIA"/faces/*.jpg "$MEDIA"/refs/*.png; do
     [ -f "$f" ] || continue
     b=$(basename "${f%.*}")
-    "$SMILE" --quiet parse "$f" -o "parse/photo_$b" --no-overlay || echo "train_manip: no face in $f (skipped)"
+    "$SMILE" --quiet parse "$f" -o "parse/photo_$b" --no-overlay --parser "$PARSER" || echo "train_manip: no face in $f (skipped)"
   done
   touch parse.done
 fi

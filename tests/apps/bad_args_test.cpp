@@ -106,7 +106,8 @@ TEST(BadArgs, Parse) {
                      {{"parse", in, "-o", out, "--size", "8"}, "--size"},
                      {{"parse", in, "-o", out, "--face", "tallest"}, "--face"},
                      {{"parse", in, "-o", out, "--face", "reference"}, "--reference"},
-                     {{"parse", in, "-o", out, "--redetect", "0"}, "--redetect"}},
+                     {{"parse", in, "-o", out, "--redetect", "0"}, "--redetect"},
+                     {{"parse", in, "-o", out, "--parser", "bisenet"}, "--parser"}},
                     t);
 }
 

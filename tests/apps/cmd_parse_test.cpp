@@ -33,6 +33,27 @@ TEST(CliParseMedia, VideoAndPhotoGiveOneLabelMapPerFrame) {
   EXPECT_GT(cv::countNonZero(labels == 1), labels.total() / 20) << "skin must cover a good part of a portrait";
 }
 
+// Every parser by name, the bundled network included: one label map of the portrait each, skin
+// covering a good part of it, and the parser named in the log.
+TEST(CliParseMedia, EveryParserByName) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  for (const char* parser : {"geometric", "learned"}) {
+    const fs::path out = t / parser;
+    CmdRun r = Smile({"parse", std::string(SMILE_MEDIA_DIR) + "/faces/lp_s0.jpg", "-o", out, "--parser", parser});
+    ASSERT_EQ(r.code, 0) << parser << "\n" << r.out;
+    EXPECT_NE(r.out.find(std::string("parser: ") + parser), std::string::npos) << r.out;
+    ASSERT_EQ(FilesIn(out / "labels"), 1u) << parser;
+    cv::Mat labels = cv::imread((*fs::directory_iterator(out / "labels")).path().string(), cv::IMREAD_UNCHANGED);
+    EXPECT_GT(cv::countNonZero(labels == 1), labels.total() / 20) << parser;
+    EXPECT_GT(cv::countNonZero(labels == 13), labels.total() / 50) << parser << ": hair";
+  }
+  CmdRun missing = Smile({"parse", std::string(SMILE_MEDIA_DIR) + "/faces/lp_s0.jpg", "-o", t / "m", "--parser",
+                          t / "none.smile"});
+  EXPECT_EQ(missing.code, 1) << missing.out;
+  EXPECT_NE(missing.out.find("smile train parser"), std::string::npos) << missing.out;
+}
+
 TEST(CliParse, MissingInputIsAClearError) {
   TempDir t;
   CmdRun r = Smile({"parse", t / "nothing.mp4", "-o", t / "out"});
