@@ -32,10 +32,9 @@ Result<std::string> ResolveParser(const std::string& name, bool fall_back) {
   if (name == kParserGeometric) return name;
   if (IsLearnedParser(name)) {
     const std::string path = LearnedParserPath(name);
-    if (std::filesystem::exists(path) || !fall_back) {
-      if (!std::filesystem::exists(path)) return LearnedParser::Load(path).status();
-      return name;
-    }
+    // A checkpoint path is made absolute: identity models record it, and jobs run from other folders.
+    if (std::filesystem::exists(path)) return name == kParserLearned ? name : std::filesystem::absolute(path).string();
+    if (!fall_back) return LearnedParser::Load(path).status();
     SMILE_LOG(kWarn) << "this identity was fitted on masks of the learned parser '" << path
                      << "', which is missing; parsing with 'geometric' instead, at lower quality";
     return std::string(kParserGeometric);

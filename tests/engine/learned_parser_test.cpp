@@ -81,6 +81,11 @@ TEST(LearnedParser, ResizesToAnyAlignedSizeWithNormalisedProbabilities) {
   const std::string path = (fs::temp_directory_path() / "smile_learned_parser_tiny2.smile").string();
   SaveTinyParser(path);
   auto parser = MakeParser(path);  // a checkpoint path is a parser name
+  const auto here = fs::current_path();
+  fs::current_path(fs::temp_directory_path());
+  EXPECT_EQ(ResolveParser("smile_learned_parser_tiny2.smile", false).value(), path)
+      << "a relative checkpoint path resolves to the absolute one (identity models record it)";
+  fs::current_path(here);
   ASSERT_TRUE(parser.ok()) << parser.status().ToString();
   EXPECT_EQ((*parser)->name(), "learned");
   cv::Mat gray;
