@@ -120,7 +120,7 @@ Result<std::vector<FaceBenchRow>> BenchFaces(const FaceBenchOptions& o,
   // Whole per-frame analysis, cycling through the clip's first frames (tracking carries over).
   std::map<std::string, std::unique_ptr<FaceAnalyzer>> analyzers;
   std::map<std::string, size_t> next;
-  for (const char* parser : {kParserGeometric, kParserMesh}) {
+  for (const char* parser : {kParserGeometric, kParserMesh, kParserLearned}) {
     AnalyzerOptions a;
     a.align.size = 256;
     a.parser = parser;
