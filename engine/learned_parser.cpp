@@ -59,18 +59,17 @@ Result<ParseResult> LearnedParser::Parse(const cv::Mat& aligned, const Landmarks
   torch::InferenceMode guard;
   torch::Tensor x = torch::from_blob(rgb.data, {1, s, s, 3}, torch::kFloat32).permute({0, 3, 1, 2}).contiguous();
   models::ParserPrediction pred = impl_->net->Predict(x);
-  // Probabilities back at the aligned size (bilinear), one contiguous plane per class.
-  torch::Tensor probs = torch::nn::functional::interpolate(
-      pred.probs, torch::nn::functional::InterpolateFuncOptions()
-                      .size(std::vector<int64_t>{aligned.rows, aligned.cols})
-                      .mode(torch::kBilinear)
-                      .align_corners(false));
-  probs = probs.squeeze(0).contiguous();
+  // Probabilities back at the aligned size, bilinear with half-pixel centres (as torch's
+  // align_corners=false), one plane per class straight from the network's output.
+  torch::Tensor probs = pred.probs.squeeze(0).contiguous();
   ParseResult r;
   const int k = static_cast<int>(probs.size(0));
   r.probs.resize(kNumLabels);
-  for (int c = 0; c < kNumLabels && c < k; ++c)
-    r.probs[c] = cv::Mat(aligned.rows, aligned.cols, CV_32F, probs[c].data_ptr<float>()).clone();
+  for (int c = 0; c < kNumLabels && c < k; ++c) {
+    const cv::Mat plane(s, s, CV_32F, probs[c].data_ptr<float>());
+    if (plane.size() == aligned.size()) r.probs[c] = plane.clone();
+    else cv::resize(plane, r.probs[c], aligned.size(), 0, 0, cv::INTER_LINEAR);
+  }
   r.labels = ArgmaxLabels(r.probs);
   // Glasses: more than a trace of eye_g pixels (0.2 % of the crop).
   r.has_eyeglasses = cv::countNonZero(r.labels == kEyeG) > 0.002 * aligned.total();
