@@ -397,8 +397,10 @@ Status RunEvalParser(const std::vector<std::string>& args) {
   }
   r.tables.push_back(per_class);
   for (size_t k = 0; k < parsers.size(); ++k) {
-    std::string key = engine::IsLearnedParser(parsers[k]) && parsers[k] != engine::kParserLearned ? "checkpoint"
-                                                                                                  : parsers[k];
+    // A checkpoint's path is no metric name: "checkpoint_<position among --parser>".
+    const std::string key = engine::IsLearnedParser(parsers[k]) && parsers[k] != engine::kParserLearned
+                                ? "checkpoint_" + std::to_string(k)
+                                : parsers[k];
     r.AddMetric("miou_" + key, "mean IoU, " + parsers[k], totals[k].MeanIoUTruthClasses(), "", true);
     r.AddMetric("pixel_accuracy_" + key, "pixel accuracy, " + parsers[k], totals[k].PixelAccuracy());
     r.AddMetric("ms_" + key, "ms per photo (detect + align + parse), " + parsers[k], ms[k] / used, "ms");
