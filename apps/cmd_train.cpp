@@ -94,6 +94,9 @@ Status RunTrain(const std::vector<std::string>& args) {
   p.Option("out", "DIR", "run folder (created; holds checkpoints, logs and pictures)", "", true);
   p.Option("config", "NAME", "network configuration: tiny, small, paper128, paper", "small");
   p.Flag("resume", "continue the run in --out exactly where its last checkpoint stopped");
+  p.Option("init", "FILE",
+           "parser: start a new run from this parser checkpoint's weights (fine-tuning, e.g. the bundled "
+           "assets/models/parser.smile on your own labels); the optimiser starts afresh");
   p.Option("iters", "N", "total iterations (a resumed run continues up to this)", "10000");
   p.Option("batch", "B", "batch size", "4");
   p.Option("lr", "X", "learning rate (0 = the stage's default: synth 0.002, manip 1e-4, parser 2e-3, attr 1e-3)", "0");
@@ -134,6 +137,11 @@ Status RunTrain(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
   if (bf16 && stage == "attr")
     return InvalidArgument("--precision bf16 is implemented for synth, manip and parser; drop it for attr");
+  if (!p.Get("init").empty()) {
+    if (p.GetFlag("resume")) return InvalidArgument("--init starts a new run; drop it with --resume");
+    if (stage != "parser") return InvalidArgument("--init is implemented for the parser stage; drop it for " + stage);
+    if (!std::filesystem::exists(p.Get("init"))) return NotFound("--init '" + p.Get("init") + "' does not exist");
+  }
   SMILE_ASSIGN_OR_RETURN(auto config, models::ModelConfig::Preset(p.Get("config")));
   models::AttrNetSpec attr_spec;
   if (stage == "attr") {
@@ -282,6 +290,7 @@ Status RunTrain(const std::vector<std::string>& args) {
     o.bf16 = bf16;
     runner = training::MakeParserRunner(config, o, device);
   }
+  if (!p.Get("init").empty()) SMILE_RETURN_IF_ERROR(runner->InitWeights(p.Get("init")));
   training::RunOptions ro;
   ro.out_dir = out;
   ro.iterations = iters;

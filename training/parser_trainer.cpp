@@ -124,6 +124,11 @@ Result<std::map<std::string, std::string>> ParserTrainer::LoadState(const std::s
   return meta;
 }
 
+Status ParserTrainer::InitFrom(const std::string& path) {
+  SMILE_ASSIGN_OR_RETURN(models::Checkpoint ck, models::LoadCheckpoint(path, models::kKindParser));
+  return ck.LoadInto(*net_).WithContext("--init '" + path + "' (a parser checkpoint of the same --config)");
+}
+
 Status ParserTrainer::ExportModel(const std::string& path) {
   models::CheckpointExtras extras;
   for (const auto& n : LabelNames()) extras.labels.push_back(n);

@@ -49,6 +49,9 @@ class ParserTrainer {
   Status SaveState(const std::string& path, const std::map<std::string, std::string>& metadata = {});
   Result<std::map<std::string, std::string>> LoadState(const std::string& path);
   Status ExportModel(const std::string& path);  // kind "parser"
+  // Starts from the weights (and BatchNorm statistics) of a parser checkpoint of the same config
+  // (fine-tuning, e.g. on another parser's labels); the optimiser starts afresh.
+  Status InitFrom(const std::string& path);
 
   models::ParserNet& network() { return net_; }
   torch::optim::Adam& optimizer() { return *opt_; }

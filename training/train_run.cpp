@@ -223,6 +223,7 @@ class ParserRunner : public StageRunner {
   }
   Result<std::map<std::string, std::string>> LoadState(const std::string& p) override { return trainer_.LoadState(p); }
   Status ExportModel(const std::string& p) override { return trainer_.ExportModel(p); }
+  Status InitWeights(const std::string& p) override { return trainer_.InitFrom(p); }
   std::vector<std::string> HeadlineLosses() const override { return {"ce", "dice", "miou"}; }
   void SetGradientSync(GradientSync sync) override { trainer_.set_gradient_sync(std::move(sync)); }
   std::vector<torch::Tensor> ReplicaTensors() override {

@@ -47,6 +47,11 @@ class StageRunner {
   virtual Status SaveState(const std::string& path, const std::map<std::string, std::string>& metadata) = 0;
   virtual Result<std::map<std::string, std::string>> LoadState(const std::string& path) = 0;
   virtual Status ExportModel(const std::string& path) = 0;
+  // Starts a new run from a trained network's weights (fine-tuning); parser only.
+  virtual Status InitWeights(const std::string& path) {
+    (void)path;
+    return InvalidArgument("--init is implemented for the parser stage; drop it for " + stage());
+  }
   // Rows of the sample grid for this batch (BGR images or CV_8UC1 label maps) and column titles.
   virtual std::vector<std::vector<cv::Mat>> Samples(const Batch& batch, std::vector<std::string>* titles) = 0;
   // Losses shown on the progress bar (all are logged).

@@ -252,6 +252,8 @@ TEST(BadArgs, TrainEveryStage) {
                                 {with("synth", {"--micro-batches", "2"}), "--micro-batches"},
                                 {with("synth", {"--edit-probability", "0.3"}), "--edit-probability"},
                                 {with("parser", {"--attr-input", "image"}), "--attr-input"},
+                                {with("synth", {"--init", data}), "--init"},
+                                {with("parser", {"--init", data, "--resume"}), "--init"},
                                 {with("parser", {"--batch", "3", "--micro-batches", "2"}), "--micro-batches"},
                                 {with("manip", {"--edit-probability", "1.5"}), "--edit-probability"},
                                 {with("attr", {"--attr-input", "video"}), "--attr-input"}};

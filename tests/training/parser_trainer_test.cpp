@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -55,6 +57,30 @@ TEST(ParserTrainer, Bf16MatchesFp32AndLearns) {
   EXPECT_NEAR(first[1], first[0], 0.02 * first[0]);
   EXPECT_LT(last[1], 0.9 * first[1]) << "bf16 must learn";
   EXPECT_NEAR(last[1], last[0], 0.05 * last[0]) << "and as fp32 does";
+}
+
+// Fine-tuning start: a new trainer initialised from an exported parser predicts exactly as it did,
+// and a checkpoint of another config is refused.
+TEST(ParserTrainer, InitFromAnExportedParserContinuesFromItsWeights) {
+  auto cfg = Tiny();
+  cv::Mat lab = testing::SyntheticLabels(64);
+  auto img = models::ImageToTensor(testing::SyntheticImage(lab));
+  auto labels = models::LabelsToTensor(lab).to(torch::kLong).reshape({1, 64, 64});
+  ParserTrainer a(cfg, {}, torch::kCPU);
+  for (int i = 0; i < 5; ++i) a.Step(img, labels);
+  const std::string path = (std::filesystem::temp_directory_path() / "smile_parser_init_test.smile").string();
+  ASSERT_TRUE(a.ExportModel(path).ok());
+  ParserTrainOptions o;
+  o.seed = 7;  // other initial weights
+  ParserTrainer b(cfg, o, torch::kCPU);
+  EXPECT_FALSE(b.Predict(img).equal(a.Predict(img)));
+  ASSERT_TRUE(b.InitFrom(path).ok());
+  EXPECT_TRUE(b.Predict(img).equal(a.Predict(img)));
+  EXPECT_EQ(b.iteration(), 0) << "a new run";
+  auto other = *models::ModelConfig::Preset("small");
+  ParserTrainer c(other, {}, torch::kCPU);
+  EXPECT_FALSE(c.InitFrom(path).ok()) << "another config's shapes";
+  std::filesystem::remove(path);
 }
 
 // Issue "Training": the parser overfits the 2 CelebAMask-HQ ground-truth maps.
