@@ -165,7 +165,7 @@ Status RunFit(const std::vector<std::string>& args) {
   so.size = config.image_size;
   so.every = static_cast<int>(every);
   so.max_samples = static_cast<int>(max_samples);
-  SMILE_ASSIGN_OR_RETURN(so.parser, engine::ResolveParser(p.Get("parser"), /*fall_back=*/false));
+  SMILE_ASSIGN_OR_RETURN(so.parser, ApplyParserOption(p));
   SMILE_LOG(kInfo) << "fit: parser " << so.parser;
   so.detector = tracker_options.detector_kind;
   std::vector<training::FitSample> samples;

@@ -20,7 +20,6 @@
 #include "core/shutdown.h"
 #include "engine/face_analyzer.h"
 #include "engine/metrics.h"
-#include "engine/parser_choice.h"
 
 namespace smile::app {
 namespace {
@@ -78,11 +77,7 @@ Status RunParse(const std::vector<std::string>& args) {
   }
   SMILE_RETURN_IF_ERROR(ApplyFaceChoice(face, &o.tracker));
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &o.tracker));
-  {
-    auto parser = ResolveParser(p.Get("parser"), /*fall_back=*/false);
-    if (!parser.ok()) return parser.status().WithContext("--parser");
-    o.parser = *parser;
-  }
+  SMILE_ASSIGN_OR_RETURN(o.parser, ApplyParserOption(p));
   if (!fs::exists(input)) return NotFound("input '" + input + "' does not exist; check the path");
 
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(o));

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "engine/parser_choice.h"
+
 namespace smile::app {
 
 void AddDetectorOption(ArgParser& p) {
@@ -29,6 +31,12 @@ void AddParserOption(ArgParser& p, const std::string& what, const std::string& d
            "bundled parser network assets/models/parser.smile) or the path of a parser checkpoint "
            "(smile train parser's parser.ckpt)",
            default_value);
+}
+
+Result<std::string> ApplyParserOption(const ArgParser& p) {
+  auto parser = engine::ResolveParser(p.Get("parser"), /*fall_back=*/false);
+  if (!parser.ok()) return parser.status().WithContext("--parser");
+  return parser;
 }
 
 Status ApplyDetectorOption(const ArgParser& p, engine::TrackerOptions* o) {

@@ -22,6 +22,9 @@ Status ApplyFaceChoice(const std::string& value, engine::TrackerOptions* o);
 // Declares --parser NAME (geometric, mesh, auto, learned or a parser checkpoint's path);
 // `what` says what the masks are for.
 void AddParserOption(ArgParser& p, const std::string& what, const std::string& default_value);
+// Reads --parser and resolves it (engine::ResolveParser, no fallback): the parser a job runs, or an
+// error naming --parser (unknown name, missing model with the way to get it).
+Result<std::string> ApplyParserOption(const ArgParser& p);
 // Both, for commands that declared both options.
 Status ApplyFaceOptions(const ArgParser& p, engine::TrackerOptions* o);
 
