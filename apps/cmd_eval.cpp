@@ -320,13 +320,11 @@ Status RunEvalParser(const std::vector<std::string>& args) {
            "--parser learned");
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
-  std::vector<std::string> parsers = p.GetAll("parser");
+  // Each parser resolved once (its models looked up); by default the ones whose models are present.
+  std::vector<std::string> parsers = p.GetAll("parser"), resolved;
   for (const auto& name : parsers) SMILE_RETURN_IF_ERROR(engine::CheckParserName(name).WithContext("--parser"));
-  if (parsers.empty()) {
-    parsers.push_back(engine::kParserGeometric);
-    if (engine::ResolveParser(engine::kParserMesh, false).ok()) parsers.push_back(engine::kParserMesh);
-    if (engine::ResolveParser(engine::kParserLearned, false).ok()) parsers.push_back(engine::kParserLearned);
-  }
+  const bool defaults = parsers.empty();
+  if (defaults) parsers = {engine::kParserGeometric, engine::kParserMesh, engine::kParserLearned};
   const std::string data = p.Get("data");
   if (!std::filesystem::is_directory(data))
     return NotFound("--data '" + data + "' is not a folder; " + training::DatasetLayoutHelp());
@@ -355,10 +353,14 @@ Status RunEvalParser(const std::vector<std::string>& args) {
     engine::AnalyzerOptions ao;
     ao.align.size = static_cast<int>(size);
     ao.smooth = false;
-    SMILE_ASSIGN_OR_RETURN(ao.parser, engine::ResolveParser(name, false));
+    auto r = engine::ResolveParser(name, false);
+    if (!r.ok() && defaults) continue;  // models not present: not measured by default
+    SMILE_ASSIGN_OR_RETURN(ao.parser, std::move(r));
     SMILE_ASSIGN_OR_RETURN(auto a, engine::FaceAnalyzer::Create(ao));
     analyzers.push_back(std::move(a));
+    resolved.push_back(name);
   }
+  parsers = resolved;
   ProgressBar bar("eval parser", limit, "photos");
   for (int64_t i = 0; i < dataset->size() && used < limit; ++i) {
     auto s = dataset->Load(i);
