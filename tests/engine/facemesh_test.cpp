@@ -13,6 +13,7 @@
 #include "engine/metrics.h"
 #include "engine/person_segmenter.h"
 #include "models/runtime.h"
+#include "celebamask_score.h"
 
 namespace smile::engine {
 namespace {
@@ -91,23 +92,16 @@ TEST(FaceMeshMedia, SharpensTheGeometricParserOnCelebAMask) {
     if (variant == 2) o.geometric.person = std::make_shared<PersonSegmenter>(*seg);
     auto analyzer = FaceAnalyzer::Create(o);
     ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
-    for (int i = 0; i < 2; ++i) {
-      const cv::Mat img = cv::imread(Media("celebamask/" + std::to_string(i) + ".jpg"));
-      const cv::Mat truth = cv::imread(Media("celebamask/" + std::to_string(i) + ".png"), cv::IMREAD_GRAYSCALE);
-      ASSERT_FALSE(img.empty());
-      ASSERT_FALSE(truth.empty());
-      auto r = analyzer->ParseStill(img);
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      cv::Mat labels;
-      cv::resize(*r, labels, truth.size(), 0, 0, cv::INTER_NEAREST);
-      totals[variant].Add(truth, labels);
+    ASSERT_NO_FATAL_FAILURE(ScoreOnCelebAMask(*analyzer, &totals[variant], [&](int i, const cv::Mat& img,
+                                                                               const cv::Mat& truth,
+                                                                               const cv::Mat& labels) {
       if (const char* dir = std::getenv("SMILE_DEBUG_DIR")) {
         cv::Mat small, row;
         cv::resize(img, small, truth.size());
         cv::hconcat(std::vector<cv::Mat>{small, ColorizeLabels(labels), ColorizeLabels(truth)}, row);
         cv::imwrite(std::string(dir) + "/mesh" + std::to_string(variant) + "_" + std::to_string(i) + ".png", row);
       }
-    }
+    }));
     miou[variant] = totals[variant].MeanIoUTruthClasses();
   }
   std::printf("68-point parts:\n%s\nFaceMesh parts:\n%s\nFaceMesh parts + Selfie person mask:\n%s\n",

@@ -9,6 +9,7 @@
 
 #include "engine/face_analyzer.h"
 #include "engine/metrics.h"
+#include "celebamask_score.h"
 
 namespace smile::engine {
 namespace {
@@ -111,18 +112,10 @@ TEST(GeometricParserMedia, BeatsTheCrudeBaselineOnCelebAMask) {
   auto analyzer = FaceAnalyzer::Create(o);
   ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
   ConfusionMatrix total;
-  for (int i = 0; i < 2; ++i) {
-    const cv::Mat img = cv::imread(Media("celebamask/" + std::to_string(i) + ".jpg"));
-    const cv::Mat truth = cv::imread(Media("celebamask/" + std::to_string(i) + ".png"), cv::IMREAD_GRAYSCALE);
-    ASSERT_FALSE(img.empty());
-    ASSERT_FALSE(truth.empty());
-    auto r = analyzer->ParseStill(img);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    cv::Mat labels;
-    cv::resize(*r, labels, truth.size(), 0, 0, cv::INTER_NEAREST);
+  ASSERT_NO_FATAL_FAILURE(ScoreOnCelebAMask(*analyzer, &total, [](int i, const cv::Mat& img, const cv::Mat& truth,
+                                                                   const cv::Mat& labels) {
     ConfusionMatrix one;
     one.Add(truth, labels);
-    total.Add(truth, labels);
     std::printf("image %d: mean IoU %.3f\n", i, one.MeanIoUTruthClasses());
     if (const char* dir = std::getenv("SMILE_DEBUG_DIR")) {
       cv::Mat small, row;
@@ -131,7 +124,7 @@ TEST(GeometricParserMedia, BeatsTheCrudeBaselineOnCelebAMask) {
       cv::resize(row, row, cv::Size(), 0.5, 0.5);
       cv::imwrite(std::string(dir) + "/cmp" + std::to_string(i) + ".png", row);
     }
-  }
+  }));
   std::printf("%s", total.Report().c_str());
   EXPECT_GT(total.MeanIoUTruthClasses(), 0.55) << "the crude landmark + GrabCut baseline reached 0.48";
   EXPECT_FALSE(analyzer->ParseStill(cv::Mat(300, 300, CV_8UC3, cv::Scalar(1, 2, 3))).ok()) << "no face";

@@ -18,6 +18,7 @@
 #include "models/checkpoint.h"
 #include "models/parser_net.h"
 #include "models/runtime.h"
+#include "celebamask_score.h"
 
 namespace smile::engine {
 namespace {
@@ -132,15 +133,7 @@ TEST(LearnedParserMedia, BundledParserOnCelebAMaskGroundTruth) {
   auto analyzer = FaceAnalyzer::Create(o);
   ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
   ConfusionMatrix total;
-  for (int i = 0; i < 2; ++i) {
-    const cv::Mat img = cv::imread(Media("celebamask/" + std::to_string(i) + ".jpg"));
-    const cv::Mat truth = cv::imread(Media("celebamask/" + std::to_string(i) + ".png"), cv::IMREAD_GRAYSCALE);
-    auto r = analyzer->ParseStill(img);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    cv::Mat labels;
-    cv::resize(*r, labels, truth.size(), 0, 0, cv::INTER_NEAREST);
-    total.Add(truth, labels);
-  }
+  ASSERT_NO_FATAL_FAILURE(ScoreOnCelebAMask(*analyzer, &total));
   std::printf("learned parser on CelebAMask-HQ (2 maps):\n%s\nmean IoU over truth classes %.3f\n",
               total.Report().c_str(), total.MeanIoUTruthClasses());
   // Trained on 1828 mesh-parser crops of video frames and portraits (scripts/train_parser.sh), not on
