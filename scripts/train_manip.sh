@@ -12,14 +12,11 @@
 #   scripts/train_manip.sh [WORK_DIR] [ITERS]      (defaults: runs/manip, 8000)
 # Ctrl-C keeps the state; run the same command again with RESUME=1 to continue.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-SMILE="${SMILE_BIN:-$ROOT/build/apps/smile}"
-MEDIA="${SMILE_MEDIA_DIR:-$ROOT/../shared/media}"
+source "$(dirname "$0")/train_common.sh"
 WORK="${1:-runs/manip}"
 ITERS="${2:-8000}"
 PARSER="${PARSER:-geometric}"
-[ -x "$SMILE" ] || { echo "train_manip: $SMILE not built; run scripts/build.sh first" >&2; exit 1; }
-[ -d "$MEDIA/video" ] || { echo "train_manip: shared media not found at $MEDIA (set SMILE_MEDIA_DIR)" >&2; exit 1; }
+require_tools train_manip
 mkdir -p "$WORK"
 cd "$WORK"
 if [ ! -f parse.done ]; then
@@ -36,16 +33,10 @@ if [ ! -f parse.done ]; then
   touch parse.done
 fi
 rm -rf data heldout
-mkdir -p data/images data/labels
 for d in parse/*; do
   b=$(basename "$d")
   case $b in d18|d20|s20) mkdir -p "heldout/$b"; cp "$d"/labels/*.png "heldout/$b/"; continue;; esac
-  for f in "$d"/labels/*.png; do
-    [ -f "$f" ] || continue
-    n=$(basename "$f" .png)
-    ln -sf "$PWD/$d/aligned/$n.jpg" "data/images/${b}_$n.jpg"
-    ln -sf "$PWD/$f" "data/labels/${b}_$n.png"
-  done
+  link_parsed "$d" data
 done
 echo "train_manip: $(ls data/labels | wc -l) training masks, $(ls heldout/*/ | grep -c png) held out"
 "$SMILE" train manip --data data --out run \

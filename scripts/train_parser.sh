@@ -12,13 +12,10 @@
 #   scripts/train_parser.sh [WORK_DIR] [ITERS]      (defaults: runs/parser, 6000)
 # Ctrl-C keeps the state; run the same command again with RESUME=1 to continue.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-SMILE="${SMILE_BIN:-$ROOT/build/apps/smile}"
-MEDIA="${SMILE_MEDIA_DIR:-$ROOT/../shared/media}"
+source "$(dirname "$0")/train_common.sh"
 WORK="${1:-runs/parser}"
 ITERS="${2:-6000}"
-[ -x "$SMILE" ] || { echo "train_parser: $SMILE not built; run scripts/build.sh first" >&2; exit 1; }
-[ -d "$MEDIA/video" ] || { echo "train_parser: shared media not found at $MEDIA (set SMILE_MEDIA_DIR)" >&2; exit 1; }
+require_tools train_parser
 mkdir -p "$WORK"
 cd "$WORK"
 if [ ! -f parse.done ]; then
@@ -35,17 +32,8 @@ if [ ! -f parse.done ]; then
   touch parse.done
 fi
 rm -rf data held
-mkdir -p data/images data/labels held/images held/labels
 for d in parse/*; do
-  b=$(basename "$d")
-  dest=data
-  case $b in d18|d20|s20) dest=held;; esac
-  for f in "$d"/labels/*.png; do
-    [ -f "$f" ] || continue
-    n=$(basename "$f" .png)
-    ln -sf "$PWD/$d/aligned/$n.jpg" "$dest/images/${b}_$n.jpg"
-    ln -sf "$PWD/$f" "$dest/labels/${b}_$n.png"
-  done
+  case $(basename "$d") in d18|d20|s20) link_parsed "$d" held;; *) link_parsed "$d" data;; esac
 done
 echo "train_parser: $(ls data/labels | wc -l) training crops, $(ls held/labels | wc -l) held out"
 "$SMILE" train parser --data data --out run --config small --iters "$ITERS" --batch 8 --seed 1 \
