@@ -176,10 +176,16 @@ Status RunEvalVideo(const std::vector<std::string>& args) {
   ArgParser p("eval video",
               "Temporal quality of a clip, or of a processed clip (swap / reenactment output) against its driving "
               "input: face detection / track continuity, flicker and optical-flow warping error in the head region, "
-              "landmark and head-pose error output vs input, identity consistency over time.");
+              "landmark and head-pose error output vs input, identity consistency over time. Flicker is also "
+              "reported on the input's still segments alone (*_still), where any change the output adds is "
+              "jitter rather than motion.");
   p.Option("input", "MEDIA", "the input (driving) clip", "", true);
   p.Option("output", "MEDIA", "the processed clip made from it (same size and frames)");
   p.Option("max-frames", "N", "stop after N frames");
+  p.Option("still-motion", "PCT",
+           "a frame is still when the input's head region moved by at most PCT % of the head width since the "
+           "previous frame (mean optical flow)", "0.5");
+  p.Option("still-run", "N", "still segments are runs of at least N still frames", "5");
   p.MultiOption("identity", "MEDIA",
                 "the identity the output should show: photo(s), a clip, or an identity model (its recorded source "
                 "clip); adds face descriptor distances output -> identity vs output -> input (needs "
@@ -193,6 +199,9 @@ Status RunEvalVideo(const std::vector<std::string>& args) {
   if (p.Has("max-frames")) {
     SMILE_ASSIGN_OR_RETURN(o.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
   }
+  SMILE_ASSIGN_OR_RETURN(o.still_motion, p.GetDouble("still-motion", 0, 100));
+  SMILE_ASSIGN_OR_RETURN(int64_t still_run, p.GetInt("still-run", 1, 100000));
+  o.still_run = static_cast<int>(still_run);
   for (const char* k : {"input", "output"})
     if (!p.Get(k).empty() && !std::filesystem::exists(p.Get(k)))
       return NotFound(std::string("--") + k + " '" + p.Get(k) + "' does not exist");

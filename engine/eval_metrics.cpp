@@ -172,6 +172,35 @@ double RegionFlicker(const cv::Mat& previous, const cv::Mat& current, const cv::
   return t / d.channels();
 }
 
+std::vector<bool> StillFrames(const std::vector<double>& motion, double threshold, int min_run) {
+  std::vector<bool> still(motion.size(), false);
+  size_t start = 0;
+  for (size_t i = 0; i <= motion.size(); ++i) {
+    const bool ok = i < motion.size() && std::isfinite(motion[i]) && motion[i] <= threshold;
+    if (ok) continue;
+    if (i - start >= static_cast<size_t>(std::max(1, min_run)))
+      for (size_t k = start; k < i; ++k) still[k] = true;
+    start = i + 1;
+  }
+  return still;
+}
+
+double MeanFlowMagnitude(const cv::Mat& flow, const cv::Mat& region) {
+  CV_Assert(flow.type() == CV_32FC2 && (region.empty() || region.size() == flow.size()));
+  double sum = 0;
+  int64_t n = 0;
+  for (int y = 0; y < flow.rows; ++y) {
+    const auto* f = flow.ptr<cv::Vec2f>(y);
+    const uint8_t* m = region.empty() ? nullptr : region.ptr<uint8_t>(y);
+    for (int x = 0; x < flow.cols; ++x) {
+      if (m && !m[x]) continue;
+      sum += std::hypot(f[x][0], f[x][1]);
+      ++n;
+    }
+  }
+  return n ? sum / static_cast<double>(n) : kNaN;
+}
+
 cv::Mat DenseFlow(const cv::Mat& from, const cv::Mat& to) {
   cv::Mat g0, g1;
   if (from.channels() == 3) cv::cvtColor(from, g0, cv::COLOR_BGR2GRAY); else g0 = from;

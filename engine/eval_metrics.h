@@ -76,6 +76,15 @@ double MaskMeanIoU(const cv::Mat& a, const cv::Mat& b);
 // whole frame when empty).
 double RegionFlicker(const cv::Mat& previous, const cv::Mat& current, const cv::Mat& region = cv::Mat());
 
+// Still segments: frame i is "still" when it lies in a run of at least `min_run` consecutive
+// frames whose motion[i] is finite and <= `threshold` (motion[i] = how much frame i moved since
+// frame i-1, any unit). Issue #7 asks for "no added flicker on a still segment": these frames.
+std::vector<bool> StillFrames(const std::vector<double>& motion, double threshold, int min_run);
+
+// Mean length (px) of the flow vectors inside `region` (CV_8U, whole flow when empty); NaN when
+// the region is empty.
+double MeanFlowMagnitude(const cv::Mat& flow, const cv::Mat& region = cv::Mat());
+
 // Dense optical flow (DIS, medium preset) from `from` to `to` (BGR or gray): CV_32FC2,
 // flow(x) = where pixel x of `from` moved to in `to`.
 cv::Mat DenseFlow(const cv::Mat& from, const cv::Mat& to);

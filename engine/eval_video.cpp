@@ -1,5 +1,6 @@
 #include "engine/eval_video.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,12 @@
 
 namespace smile::engine {
 namespace {
+
+std::string FormatFixed(double v, int digits) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", digits, v);
+  return b;
+}
 
 void AddFace(TrackContinuity& c, const TrackedFace* f) {
   if (f) c.Add(true, f->detected, f->id); else c.Add(false);
@@ -124,7 +131,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
 
   TrackContinuity cin, cout_;
   IdentityTrack id_in, id_out;
-  std::vector<double> index, flick_in, flick_out, warp_in, warp_out, nme, pose_err, id_in_out, yaw_in, yaw_out;
+  std::vector<double> index, motion, flick_in, flick_out, warp_in, warp_out, nme, pose_err, id_in_out, yaw_in, yaw_out;
   cv::Mat prev_in, prev_out;
   bool prev_face = false;
   const int64_t total = in_src->info().frame_count;
@@ -160,7 +167,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
       AddFace(cout_, out_face);
     }
     index.push_back(static_cast<double>(i));
-    double fi = NAN, fo = NAN, wi = NAN, wo = NAN, e = NAN, pe = NAN, sio = NAN, yi = NAN, yo = NAN;
+    double mo = NAN, fi = NAN, fo = NAN, wi = NAN, wo = NAN, e = NAN, pe = NAN, sio = NAN, yi = NAN, yo = NAN;
     if (an.found) {
       cv::Mat region = HeadRegion(an.FrameLabels(image.size()));
       cv::dilate(region, region, cv::getStructuringElement(cv::MORPH_ELLIPSE, {9, 9}));
@@ -174,6 +181,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
         fi = RegionFlicker(prev_in(roi), image(roi), r);
         cv::Mat back = DenseFlow(image(roi), prev_in(roi)), fwd = DenseFlow(prev_in(roi), image(roi));
         wi = WarpingErrorFromFlow(back, fwd, prev_in(roi), image(roi), r);
+        mo = 100.0 * MeanFlowMagnitude(fwd, r) / roi.width;
         if (!out_image.empty() && !prev_out.empty()) {
           fo = RegionFlicker(prev_out(roi), out_image(roi), r);
           wo = WarpingErrorFromFlow(back, fwd, prev_out(roi), out_image(roi), r);
@@ -224,7 +232,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
         sheet.push_back(row);
       }
     }
-    flick_in.push_back(fi), flick_out.push_back(fo), warp_in.push_back(wi), warp_out.push_back(wo);
+    motion.push_back(mo), flick_in.push_back(fi), flick_out.push_back(fo), warp_in.push_back(wi), warp_out.push_back(wo);
     nme.push_back(e), pose_err.push_back(pe), id_in_out.push_back(sio), yaw_in.push_back(yi), yaw_out.push_back(yo);
     prev_in = image;
     prev_out = out_image;
@@ -249,6 +257,21 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   r.AddMetric("track_losses", "input: times the face was lost after being found", static_cast<double>(cin.gaps));
   r.AddMetric("flicker_input", "input: flicker in the head region", SeriesMean(flick_in), "0-255", true);
   r.AddMetric("warp_input", "input: warping error in the head region", SeriesMean(warp_in), "MSE x1e3");
+  r.AddMetric("motion_input", "input: head motion per frame (mean flow / head width)", SeriesMean(motion), "%");
+  // Issue #7's flicker criterion is about still segments: the head barely moves there, so any
+  // change the output adds is render jitter, not motion.
+  const std::vector<bool> still = StillFrames(motion, o.still_motion, o.still_run);
+  auto still_only = [&](const std::vector<double>& v) {
+    std::vector<double> k;
+    for (size_t i = 0; i < v.size(); ++i) k.push_back(still[i] ? v[i] : NAN);
+    return k;
+  };
+  const double n_still = static_cast<double>(std::count(still.begin(), still.end(), true));
+  r.AddMetric("still_frames", "input: frames in still segments (motion <= " + FormatFixed(o.still_motion, 2) +
+              " % for >= " + std::to_string(o.still_run) + " frames)", n_still, "frames");
+  if (n_still > 0)
+    r.AddMetric("flicker_input_still", "input: flicker in the head region, still segments",
+                SeriesMean(still_only(flick_in)), "0-255");
   r.AddMetric("identity_consecutive_input", "input: identity similarity, consecutive frames", SeriesMean(id_in.consecutive));
   r.AddMetric("identity_mean_input", "input: identity similarity to the clip mean", id_in.ToMean());
   if (out_src) {
@@ -257,6 +280,12 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
     r.AddMetric("id_changes_output", "output: main face id changes", static_cast<double>(cout_.id_changes));
     r.AddMetric("flicker_output", "output: flicker in the head region", SeriesMean(flick_out), "0-255", true);
     r.AddMetric("flicker_added", "output - input flicker", SeriesMean(flick_out) - SeriesMean(flick_in), "0-255", true);
+    if (n_still > 0) {
+      r.AddMetric("flicker_output_still", "output: flicker in the head region, still segments",
+                  SeriesMean(still_only(flick_out)), "0-255");
+      r.AddMetric("flicker_added_still", "output - input flicker, still segments",
+                  SeriesMean(still_only(flick_out)) - SeriesMean(still_only(flick_in)), "0-255", true);
+    }
     r.AddMetric("warp_output", "output: warping error along the input's flow", SeriesMean(warp_out), "MSE x1e3", true);
     r.AddMetric("landmark_nme", "landmark error output vs input (/ inter-ocular)", SeriesMean(nme), "", true);
     r.AddMetric("pose_error", "head pose error output vs input (mean of yaw/pitch/roll)", SeriesMean(pose_err), "deg", true);
@@ -295,6 +324,8 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   }
   r.series.push_back(flick);
   r.series.push_back(warp);
+  r.series.push_back({"input head motion per frame (still segments: <= " + FormatFixed(o.still_motion, 2) + ")", "frame",
+                      "% of head width", {{"motion", index, motion}}});
   if (out_src) {
     r.series.push_back({"landmark error per frame (output vs input)", "frame", "NME", {{"NME", index, nme}}});
     r.series.push_back({"head yaw", "frame", "deg", {{"input", index, yaw_in}, {"output", index, yaw_out}}});

@@ -30,6 +30,10 @@ struct VideoEvalOptions {
   // FaceRes descriptor (engine/face_embedding.h) is the reference. Empty: no descriptor metrics.
   std::vector<std::string> identity_refs;
   int identity_ref_frames = 16;  // faces taken from each reference clip, evenly spaced
+  // Still segments (flicker_*_still): runs of >= still_run frames whose input head region moved
+  // by at most still_motion % of the head box width per frame (mean optical-flow length).
+  double still_motion = 0.5;
+  int still_run = 5;
 };
 
 // `output` empty: the input alone.

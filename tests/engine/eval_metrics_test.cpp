@@ -184,6 +184,39 @@ TEST(EvalTemporal, RegionFlicker) {
   EXPECT_TRUE(std::isnan(RegionFlicker(a2, b, cv::Mat::zeros(40, 40, CV_8U))));  // empty region
 }
 
+TEST(EvalTemporal, StillFramesAreRunsBelowTheThreshold) {
+  const double n = NAN;
+  //                               0    1    2    3    4    5    6    7    8    9   10
+  const std::vector<double> m = {n, 0.1, 0.2, 0.3, 0.9, 0.1, 0.1, n, 0.2, 0.2, 0.2};
+  const std::vector<bool> want = {false, true, true, true, false, false, false, false, true, true, true};
+  EXPECT_EQ(StillFrames(m, 0.5, 3), want);
+  // min_run 1: every finite frame under the threshold.
+  const std::vector<bool> each = {false, true, true, true, false, true, true, false, true, true, true};
+  EXPECT_EQ(StillFrames(m, 0.5, 1), each);
+  EXPECT_EQ(StillFrames(m, 0.05, 1), std::vector<bool>(m.size(), false));
+  EXPECT_TRUE(StillFrames({}, 0.5, 3).empty());
+}
+
+TEST(EvalTemporal, MeanFlowMagnitudeInsideTheRegion) {
+  cv::Mat flow(4, 4, CV_32FC2, cv::Scalar(3, 4));  // length 5 everywhere
+  flow(cv::Rect(0, 0, 2, 4)).setTo(cv::Scalar(0, 1));
+  cv::Mat region = cv::Mat::zeros(4, 4, CV_8U);
+  region(cv::Rect(2, 0, 2, 4)).setTo(255);
+  EXPECT_DOUBLE_EQ(MeanFlowMagnitude(flow, region), 5.0);
+  EXPECT_DOUBLE_EQ(MeanFlowMagnitude(flow), 3.0);
+  EXPECT_TRUE(std::isnan(MeanFlowMagnitude(flow, cv::Mat::zeros(4, 4, CV_8U))));
+  // A real translation measured by DIS: ~3 px inside the textured middle.
+  cv::Mat a(96, 96, CV_8U);
+  cv::randu(a, 0, 255);
+  cv::GaussianBlur(a, a, {0, 0}, 1.5);
+  cv::Mat b;
+  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 3, 0, 1, 0);
+  cv::warpAffine(a, b, shift, a.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+  cv::Mat mid = cv::Mat::zeros(a.size(), CV_8U);
+  mid(cv::Rect(24, 24, 48, 48)).setTo(255);
+  EXPECT_NEAR(MeanFlowMagnitude(DenseFlow(a, b), mid), 3.0, 0.3);
+}
+
 TEST(EvalTemporal, WarpingErrorOfATranslationIsNearZero) {
   cv::Mat big = Noise(200, 5, 7);
   cv::Mat prev = big(cv::Rect(40, 40, 120, 120)).clone();
