@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/landmarks.h"
+#include "engine/one_euro.h"
 
 namespace smile::engine {
 
@@ -27,6 +28,36 @@ struct Alignment {
 
 // The alignment of a face from its 68 landmarks (frame pixels).
 Alignment ComputeAlignment(const Landmarks& pts, const AlignOptions& o = {});
+// The alignment of the square with centre `c` and half-side vector `x` (pointing along the
+// crop's x axis; its y axis is x turned 90 degrees clockwise in image coordinates).
+Alignment AlignmentFromSquare(cv::Point2d c, cv::Point2d x, int size);
+
+// The FFHQ square of a face in VIDEO: temporally filtered and rigid to expressions.
+// Per frame, the FFHQ recipe sizes and places the square by the larger of two landmark
+// distances, one of them eyes -> mouth corners, so opening the mouth or smiling rescales the
+// crop (d18, a still head: the crop grew and shrank by 20 % within half a second) and the
+// rendered head's texture, anchored to the crop, swims in the frame. Here the eyes -> mouth
+// length is replaced by eye corners -> nose base times that ratio (the nose base moves with
+// neither the mouth nor, unlike the nose tip, with nodding and turning), the ratio itself
+// following only slowly (time constant ~8 s); the mouth still gives the direction. Then
+// One-Euro filters on the centre (in half-sides of the first crop), log half-side and angle
+// take out the landmarks' frame-to-frame noise; real motion raises their cutoff. The first
+// frame after a reset is exactly ComputeAlignment's square.
+class AlignmentFilter {
+ public:
+  explicit AlignmentFilter(OneEuroParams p = {1.0, 8.0, 1.0}, double ratio_cutoff_hz = 0.02)
+      : p_(p), ratio_cutoff_(ratio_cutoff_hz) {}
+  Alignment Filter(const Landmarks& pts, const AlignOptions& o, double t);
+  void Reset() { init_ = false; }
+
+ private:
+  OneEuroParams p_;
+  double ratio_cutoff_;
+  bool init_ = false;
+  double unit_ = 1, angle_prev_ = 0;
+  OneEuroFilter ratio_, cx_, cy_, log_half_, angle_;
+};
+
 // Warps the frame into the aligned square (bilinear, border replicated).
 cv::Mat WarpToAligned(const cv::Mat& frame, const Alignment& a, int interpolation = cv::INTER_LINEAR);
 // Maps points frame -> aligned and back.

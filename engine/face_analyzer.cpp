@@ -46,6 +46,7 @@ Result<cv::Mat> FaceAnalyzer::ParseStill(const cv::Mat& image) {
 void FaceAnalyzer::Reset() {
   tracker_.Reset();
   smoother_.Reset();
+  align_filter_.Reset();
   have_prev_ = false;
 }
 
@@ -62,7 +63,13 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   r.found = true;
   r.face = *f;
   t0 = std::chrono::steady_clock::now();
-  r.alignment = ComputeAlignment(f->landmarks, o_.align);
+  if (o_.smooth_alignment) {
+    if (!have_prev_ || f->id != prev_id_) align_filter_ = AlignmentFilter(o_.alignment_filter);  // a new face
+    r.alignment = align_filter_.Filter(f->landmarks, o_.align, t);
+  } else {
+    r.alignment = ComputeAlignment(f->landmarks, o_.align);
+  }
+  prev_id_ = f->id;
   r.aligned = WarpToAligned(ToBgr(frame), r.alignment);
   r.aligned_landmarks = TransformPoints(f->landmarks, r.alignment.to_aligned);
   r.ms_align = MsSince(t0);

@@ -20,6 +20,10 @@ struct AnalyzerOptions {
   TrackerOptions tracker;
   AlignOptions align;          // align.size = the parser's input size
   bool smooth = true;          // temporal mask smoothing
+  // Temporal filtering of the crop itself (AlignmentFilter): a still head gets a still crop, so
+  // the rendered head pasted back with it does not shake. Off: each frame's own FFHQ square.
+  bool smooth_alignment = true;
+  OneEuroParams alignment_filter{1.0, 8.0, 1.0};
   SmootherOptions smoother;
   GeometricParserOptions geometric;  // used when no parser is given
   // Which geometric parser when no parser is given: "geometric" or "mesh" (engine/parser_choice.h;
@@ -61,6 +65,8 @@ class FaceAnalyzer {
   MaskSmoother smoother_;
   bool have_prev_ = false;
   Alignment prev_alignment_;
+  AlignmentFilter align_filter_;
+  int prev_id_ = -1;
 };
 
 }  // namespace smile::engine
