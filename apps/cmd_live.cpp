@@ -109,6 +109,7 @@ Status RunLive(const std::vector<std::string>& args) {
            "off turns it off explicitly", "auto");
   p.Option("stats-every", "SEC", "print a line with fps, latency, drops and memory (RSS) every SEC seconds", "");
   AddDetectorOption(p);
+  AddReenactLandmarksOption(p);
   AddSynthesisOptions(p);
   AddEditOptions(p);
   p.Epilog("examples:\n  smile live --source 0 --identity alice.smile\n"
@@ -198,8 +199,9 @@ Status RunLive(const std::vector<std::string>& args) {
 
   engine::AnalyseFn analyse;
   if (mode == "reenact") {
-    SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, LoadReenactSource(p.Get("portrait"), *session));
-    analyse = engine::ReenactAnalysis(*session, std::make_shared<engine::Reenactor>(std::move(src)));
+    SMILE_ASSIGN_OR_RETURN(std::shared_ptr<const engine::FaceMesh> mesh, ReenactLandmarkModel(p));
+    SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, LoadReenactSource(p.Get("portrait"), *session, mesh.get()));
+    analyse = engine::ReenactAnalysis(*session, std::make_shared<engine::Reenactor>(std::move(src)), mesh);
   } else {
     analyse = [s = session.get()](engine::SessionItem& item) { return s->AnalyseSwap(item); };
   }

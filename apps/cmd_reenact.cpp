@@ -27,11 +27,34 @@ bool IsModelPath(const std::string& path) {
   return std::filesystem::path(path).extension() == ".smile";
 }
 
-Result<engine::ReenactSource> LoadReenactSource(const std::string& photo, engine::Session& session) {
+void AddReenactLandmarksOption(ArgParser& p) {
+  p.Option("landmarks", "dlib|mesh|auto",
+           "points that measure the driver's expression and redraw the source's parts: dlib (68 points) or mesh "
+           "(the eyes and lips from FaceMesh, which follows blinks and small mouth openings; needs "
+           "scripts/fetch_models.sh); auto = mesh when its model is fetched",
+           "auto");
+}
+
+Result<std::shared_ptr<const engine::FaceMesh>> ReenactLandmarkModel(const ArgParser& p) {
+  const std::string v = p.Get("landmarks");
+  if (v != "dlib" && v != "mesh" && v != "auto") return InvalidArgument("--landmarks takes dlib, mesh or auto");
+  if (v == "dlib") return std::shared_ptr<const engine::FaceMesh>();
+  auto mesh = engine::FaceMesh::Load();
+  if (!mesh.ok()) {
+    if (v == "mesh") return mesh.status().WithContext("--landmarks mesh");
+    SMILE_LOG(kInfo) << "expression landmarks: dlib's 68 points (FaceMesh not fetched: scripts/fetch_models.sh)";
+    return std::shared_ptr<const engine::FaceMesh>();
+  }
+  SMILE_LOG(kInfo) << "expression landmarks: eyes and lips from FaceMesh";
+  return std::make_shared<const engine::FaceMesh>(std::move(*mesh));
+}
+
+Result<engine::ReenactSource> LoadReenactSource(const std::string& photo, engine::Session& session,
+                                                const engine::FaceMesh* mesh) {
   if (!photo.empty()) {
     SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(photo));
     SMILE_ASSIGN_OR_RETURN(Frame f, src->Read());
-    auto s = engine::SourceFromPhoto(*f.image, session.analyzer());
+    auto s = engine::SourceFromPhoto(*f.image, session.analyzer(), mesh);
     if (!s.ok()) return s.status().WithContext("source photo '" + photo + "'");
     return s;
   }
@@ -43,7 +66,7 @@ Result<engine::ReenactSource> LoadReenactSource(const std::string& photo, engine
   SMILE_ASSIGN_OR_RETURN(cv::Mat canvas, session.renderer().Render(big));
   engine::Landmarks pts;
   engine::TrackResult t = session.analyzer().tracker().Update(canvas, 0.0);
-  if (const engine::TrackedFace* f = t.main_face()) pts = f->landmarks;
+  if (const engine::TrackedFace* f = t.main_face()) pts = engine::ExpressionLandmarks(mesh, canvas, f->landmarks);
   session.analyzer().Reset();
   SMILE_LOG(kInfo) << "source: the identity's default layout (" << side << " px); landmarks "
                    << (pts.empty() ? "from the driver's first frame" : "detected on the rendered layout");
@@ -69,6 +92,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
   p.Option("stages", "pipelined|one", "stage threads (pipelined) or one work thread", "pipelined");
   AddDetectorOption(p);
+  AddReenactLandmarksOption(p);
   AddSynthesisOptions(p);
   AddEditOptions(p);
   p.Epilog("examples:\n  smile reenact --source alice.jpg --identity alice.smile --driver talk.mp4 -o alice_talks.mp4\n"
@@ -100,6 +124,8 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
   engine::AnalyzerOptions ao;
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &ao.tracker));
+  if (p.Get("landmarks") != "dlib" && p.Get("landmarks") != "mesh" && p.Get("landmarks") != "auto")
+    return InvalidArgument("--landmarks takes dlib, mesh or auto");
   // The output's kind and name before any model loads (bad arguments fail at once, exit 2).
   SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
   if (capture::SameFile(driver, out))
@@ -120,7 +146,8 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(auto model, models::LoadIdentityModel(identity));
   ao.align.size = std::max(256, model->config.image_size);
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
-  SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, LoadReenactSource(photo, *session));
+  SMILE_ASSIGN_OR_RETURN(std::shared_ptr<const engine::FaceMesh> mesh, ReenactLandmarkModel(p));
+  SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, LoadReenactSource(photo, *session, mesh.get()));
   SMILE_RETURN_IF_ERROR(AttachEditor(edit, *session));
   engine::ReenactOptions ro;
   ro.pose = p.Get("pose") == "on";
@@ -134,7 +161,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   kopts.crf = static_cast<int>(crf);
   if (edit.enabled) kopts.provenance.note = "reenact " + edit.spec.ToString();
   SMILE_ASSIGN_OR_RETURN(auto sink, capture::OpenSink(out, kopts));
-  engine::SessionReport r = session->Run(*source, *sink, engine::ReenactAnalysis(*session, reenactor));
+  engine::SessionReport r = session->Run(*source, *sink, engine::ReenactAnalysis(*session, reenactor, mesh));
   if (r.status.ok() || r.status.code() == StatusCode::kCancelled) std::fprintf(stderr, "%s", r.Summary().c_str());
   if (r.frames_no_face + r.frames_held > 0)
     std::fprintf(stderr,

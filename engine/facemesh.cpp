@@ -14,6 +14,18 @@ namespace smile::engine {
 namespace mesh {
 // MediaPipe face-mesh topology (canonical_face_model); 33/133 = the subject's right eye corners
 // (image left on a frontal face), 263/362 the left eye.
+// dlib 36-41: the subject's right eye from its outer corner, clockwise in the image (upper lid
+// first); 42-47 the left eye from its inner corner; 48-59 outer lips from the subject's right
+// corner along the upper lip; 60-67 inner lips likewise.
+const int kDlib68[68] = {
+    -1, -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,   // 0-16 jaw
+    -1, -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,                                      // 17-26 brows
+    -1, -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,                                           // 27-35 nose
+    33, 160, 158, 133, 153, 144,                                                         // 36-41
+    362, 385, 387, 263, 373, 380,                                                        // 42-47
+    61, 40,  37,  0,   267, 270, 291, 321, 314, 17,  84,  91,                            // 48-59
+    78, 81,  13,  311, 308, 402, 14,  178};                                              // 60-67
+
 const std::vector<int> kLipsOuter = {61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291,
                                      409, 270, 269, 267, 0, 37, 39, 40, 185};
 const std::vector<int> kLipsInner = {78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308,
@@ -78,6 +90,14 @@ Result<FaceMeshResult> FaceMesh::FitCrop(const cv::Mat& image, cv::Point2f cente
                        static_cast<float>(inv(1, 0) * u + inv(1, 1) * v + inv(1, 2)), p[3 * i + 2] * zs);
   }
   return r;
+}
+
+Landmarks MeshRefined68(const Landmarks& pts68, const FaceMeshResult& m) {
+  Landmarks out = pts68;
+  if (pts68.size() != 68 || m.pts.size() != 468) return out;
+  for (int i = 0; i < 68; ++i)
+    if (mesh::kDlib68[i] >= 0) out[i] = cv::Point2f(m.pts[mesh::kDlib68[i]].x, m.pts[mesh::kDlib68[i]].y);
+  return out;
 }
 
 Result<FaceMeshResult> FaceMesh::Fit(const cv::Mat& image, const Landmarks& p) const {

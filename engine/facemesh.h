@@ -48,9 +48,17 @@ class FaceMesh {
 
 // Mesh index loops (MediaPipe topology); left/right = the subject's.
 namespace mesh {
+// The mesh point at the place of each of dlib's 68 points for the eyes (36-47) and the outer
+// (48-59) and inner (60-67) lips; -1 elsewhere (jaw, brows, nose keep dlib's points).
+extern const int kDlib68[68];
 extern const std::vector<int> kLipsOuter, kLipsInner, kUpperLipOuter, kUpperLipInner, kLowerLipOuter,
     kLowerLipInner, kRightEye, kLeftEye, kRightBrow, kLeftBrow, kFaceOval;
 }
+
+// `pts68` with its eye and lip points (36-67) replaced by the mesh's points at the same places
+// (mesh::kDlib68): FaceMesh follows eyelids and small mouth openings that dlib's predictor
+// smooths away. Reenactment measures and redraws expressions from these.
+Landmarks MeshRefined68(const Landmarks& pts68, const FaceMeshResult& m);
 
 struct FaceMeshPartsOptions {
   float min_score = 0.5f;     // below: the 68-point masks stay

@@ -28,7 +28,14 @@ int ClassArea(const cv::Mat& labels, std::initializer_list<int> classes) {
   return n;
 }
 
-Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyzer) {
+Landmarks ExpressionLandmarks(const FaceMesh* mesh, const cv::Mat& image, const Landmarks& pts68) {
+  if (!mesh || pts68.size() != 68) return pts68;
+  auto m = mesh->Fit(image, pts68);
+  if (!m.ok() || m->score < 0.5f) return pts68;
+  return MeshRefined68(pts68, *m);
+}
+
+Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyzer, const FaceMesh* mesh) {
   if (photo.empty()) return InvalidArgument("the source photo is empty or could not be decoded");
   analyzer.Reset();
   SMILE_ASSIGN_OR_RETURN(FrameAnalysis a, analyzer.Process(photo, 0.0));
@@ -48,7 +55,8 @@ Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyz
   s.canvas = photo.channels() == 3 ? photo : ToBgr(photo);
   s.alignment = a.alignment;
   s.aligned = a.aligned;
-  s.landmarks = a.aligned_landmarks;
+  s.landmarks = mesh ? TransformPoints(ExpressionLandmarks(mesh, s.canvas, a.face.landmarks), a.alignment.to_aligned)
+                     : a.aligned_landmarks;
   s.labels = a.parse.labels;
   return s;
 }
@@ -154,9 +162,12 @@ Retargeted Reenactor::Retarget(const Landmarks& driver, const AlignOptions& driv
 
 namespace smile::engine {
 
-AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor) {
+AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor, std::shared_ptr<const FaceMesh> mesh) {
   auto last = std::make_shared<Retargeted>();
-  return [&session, reenactor, last](SessionItem& item) -> Status {
+  // The mesh's eye and lip points, smoothed as the tracker smooths dlib's (the other points are
+  // the tracker's, already smoothed).
+  auto filter = std::make_shared<PointsFilter>(TrackerOptions{}.landmark_filter);
+  return [&session, reenactor, last, mesh, filter](SessionItem& item) -> Status {
     const ReenactSource& src = reenactor->source();
     item.canvas = src.canvas;
     item.alignment = src.alignment;
@@ -168,11 +179,20 @@ AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor
     TrackResult t = session.analyzer().tracker().Update(*item.input.image, item.input.pts_us / 1e6);
     const TrackedFace* f = t.main_face();
     if (f) {
-      *last = reenactor->Retarget(f->landmarks);
-    } else if (last->labels.empty()) {
-      item.pass = SessionItem::Pass::kNoFace;
-      return Status::Ok();
+      Landmarks pts = f->landmarks;
+      if (mesh) {
+        const Landmarks refined = ExpressionLandmarks(mesh.get(), *item.input.image, pts);
+        const Landmarks part(refined.begin() + 36, refined.end());
+        const Landmarks smooth = filter->Filter(part, item.input.pts_us / 1e6, InterOcular(refined));
+        std::copy(smooth.begin(), smooth.end(), pts.begin() + 36);
+      }
+      *last = reenactor->Retarget(pts);
     } else {
+      filter->Reset();  // the face is lost: the next one starts its own smoothing
+      if (last->labels.empty()) {
+        item.pass = SessionItem::Pass::kNoFace;
+        return Status::Ok();
+      }
       item.pass = SessionItem::Pass::kHeld;
     }
     item.render = true;

@@ -20,6 +20,7 @@
 #include "core/status.h"
 #include "engine/alignment.h"
 #include "engine/face_analyzer.h"
+#include "engine/facemesh.h"
 #include "engine/landmarks.h"
 
 namespace smile::engine {
@@ -33,9 +34,13 @@ struct ReenactSource {
   cv::Mat labels;          // aligned CV_8U labels (alignment.size square)
 };
 
+// The landmarks reenactment works with: dlib's 68, with the eyes and lips (36-67) taken from
+// FaceMesh when `mesh` is given and finds the face (MeshRefined68; score >= 0.5), else as given.
+Landmarks ExpressionLandmarks(const FaceMesh* mesh, const cv::Mat& image, const Landmarks& pts68);
+
 // From a photo: its main face tracked, aligned and parsed (NotFound without a face,
-// InvalidArgument with several faces of similar size).
-Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyzer);
+// InvalidArgument with several faces of similar size); landmarks by ExpressionLandmarks.
+Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyzer, const FaceMesh* mesh = nullptr);
 // From an aligned layout without a photo (an identity model's default labels): the
 // canvas is `canvas` (an aligned image, e.g. the layout rendered by the identity), the
 // alignment is the identity; `landmarks` in the canvas' pixels, or empty: the driver's
@@ -98,6 +103,9 @@ namespace smile::engine {
 // hands the source's retargeted mask to synthesis, pasted into the source's canvas.
 // Driver frames without a face re-render the last good mask (counted as held), or show
 // the source canvas unchanged before the first face. Uses session.analyzer()'s tracker.
-AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor);
+// With `mesh`, the driver's eyes and lips come from FaceMesh (ExpressionLandmarks), smoothed
+// over time like the tracker's points; the source should then be made with the same mesh.
+AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor,
+                          std::shared_ptr<const FaceMesh> mesh = nullptr);
 
 }  // namespace smile::engine

@@ -16,11 +16,36 @@ std::string Face(const std::string& n) { return std::string(SMILE_MEDIA_DIR) + "
 TEST(CliReenact, HelpAndBadArguments) {
   CmdRun help = Smile({"reenact", "--help"});
   EXPECT_EQ(help.code, 0);
-  for (const char* opt : {"--source", "--driver", "--identity", "--pose"})
+  for (const char* opt : {"--source", "--driver", "--identity", "--pose", "--landmarks"})
     EXPECT_NE(help.out.find(opt), std::string::npos) << opt;
   CmdRun missing = Smile({"reenact", "--driver", "x.mp4", "-o", "y.mp4"});
   EXPECT_EQ(missing.code, 2) << missing.out;
   EXPECT_NE(missing.out.find("--source"), std::string::npos) << missing.out;
+}
+
+// --landmarks: a wrong name is refused before anything loads; dlib and mesh both run (mesh skipped
+// without the fetched FaceMesh model).
+TEST(CliReenactMedia, LandmarkChoice) {
+  SKIP_WITHOUT_MEDIA();
+  std::string log;
+  const std::string id = TinyIdentity(&log);
+  ASSERT_FALSE(id.empty()) << log;
+  TempDir t;
+  CmdRun bad = Smile({"reenact", "--source", id, "--driver", Clip("d3"), "-o", t / "o.mp4", "--landmarks", "iris"});
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("dlib, mesh or auto"), std::string::npos) << bad.out;
+  EXPECT_FALSE(fs::exists(t / "o.mp4"));
+  for (const char* kind : {"dlib", "mesh"}) {
+    CmdRun r = Smile({"reenact", "--source", Face("lp_s0"), "--identity", id, "--driver", Clip("d3"), "-o",
+                      t / (std::string(kind) + ".mp4"), "--max-frames", "4", "--landmarks", kind});
+    if (std::string(kind) == "mesh" && r.code != 0 && r.out.find("fetch_models") != std::string::npos) {
+      std::printf("FaceMesh not fetched: %s\n", r.out.c_str());
+      continue;
+    }
+    ASSERT_EQ(r.code, 0) << kind << ": " << r.out;
+    EXPECT_NE(r.out.find(std::string(kind) == "mesh" ? "eyes and lips from FaceMesh" : "4 written"),
+              std::string::npos) << r.out;
+  }
 }
 
 TEST(CliReenactMedia, PhotoNeedsAnIdentityAndAFace) {

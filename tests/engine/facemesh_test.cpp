@@ -75,6 +75,44 @@ TEST(FaceMeshMedia, AgreesWithDlibOnRealPortraits) {
   EXPECT_LT(none->score, 0.5);
 }
 
+// MeshRefined68 puts each mesh point where dlib's point of the same number is: on real portraits
+// every replaced point lies near dlib's (a wrong index, e.g. a swapped eye or lip, would be half
+// an eye or a mouth width away), and the jaw, brows and nose are dlib's own.
+TEST(FaceMeshMedia, RefinedPointsSitWhereDlibsAre) {
+  SKIP_WITHOUT_MESH(fm);
+  auto lm = LandmarkDetector::Load();
+  ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+  FaceDetector det;
+  for (const char* f : {"faces/lp_s0.jpg", "faces/lp_d8.jpg", "celebamask/0.jpg", "celebamask/1.jpg"}) {
+    const cv::Mat img = cv::imread(Media(f));
+    const auto faces = det.Detect(img);
+    ASSERT_FALSE(faces.empty()) << f;
+    const Landmarks p = lm->Fit(ToGray(img), faces[0].box);
+    auto m = fm->Fit(img, p);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    const Landmarks r = MeshRefined68(p, *m);
+    ASSERT_EQ(r.size(), 68u);
+    const double iod = InterOcular(p);
+    double worst = 0, sum = 0;
+    for (int i = 0; i < 68; ++i) {
+      const double d = cv::norm(r[i] - p[i]) / iod;
+      if (i < 36) {
+        EXPECT_EQ(d, 0.0) << f << " point " << i << " is not a mesh point";
+        continue;
+      }
+      EXPECT_GE(mesh::kDlib68[i], 0) << i;
+      EXPECT_LT(d, 0.16) << f << " point " << i << " (mesh " << mesh::kDlib68[i] << ")";
+      worst = std::max(worst, d);
+      sum += d;
+    }
+    std::printf("%-18s refined eyes + lips: mean %.3f, worst %.3f inter-ocular from dlib's\n", f, sum / 32, worst);
+    EXPECT_LT(sum / 32, 0.08) << f;
+  }
+  // Without a usable mesh the points stay as they are.
+  Landmarks p(68, cv::Point2f(5, 5));
+  EXPECT_EQ(MeshRefined68(p, FaceMeshResult{}), p);
+}
+
 // The geometric parser's mean IoU on the CelebAMask-HQ ground truth, with the 68-point parts and
 // with FaceMesh parts.
 TEST(FaceMeshMedia, SharpensTheGeometricParserOnCelebAMask) {

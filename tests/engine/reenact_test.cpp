@@ -162,17 +162,21 @@ double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
 }
 
-TEST(ReenactMedia, MouthOfAPhotoFollowsTheDriversMouth) {
-  if (!std::filesystem::exists(Media("video/d3.mp4"))) GTEST_SKIP() << "shared media not found at " << SMILE_MEDIA_DIR;
+// The driver's mouth-interior area (the geometric parser's mask of its landmarks in its own aligned
+// crop) against the retargeted mask's, over d3's first 90 frames; `mesh` set: eyes and lips from
+// FaceMesh on both sides (the driver's as ReenactAnalysis smooths them).
+double MouthCorrelation(const FaceMesh* mesh) {
   auto analyzer = FaceAnalyzer::Create(AnalyzerOptions{});
-  ASSERT_TRUE(analyzer.ok());
+  EXPECT_TRUE(analyzer.ok());
   cv::Mat photo = cv::imread(Media("faces/lp_s0.jpg"));
-  ASSERT_FALSE(photo.empty());
-  auto src = SourceFromPhoto(photo, *analyzer);
-  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  EXPECT_FALSE(photo.empty());
+  auto src = SourceFromPhoto(photo, *analyzer, mesh);
+  EXPECT_TRUE(src.ok()) << src.status().ToString();
+  if (!src.ok()) return 0;
   Reenactor r(*src);
   auto driver = capture::OpenSource(Media("video/d3.mp4"));
-  ASSERT_TRUE(driver.ok());
+  EXPECT_TRUE(driver.ok());
+  PointsFilter filter(TrackerOptions{}.landmark_filter);
   std::vector<double> drv, out;
   for (int i = 0; i < 90; ++i) {
     auto f = (*driver)->Read();
@@ -180,21 +184,51 @@ TEST(ReenactMedia, MouthOfAPhotoFollowsTheDriversMouth) {
     TrackResult t = analyzer->tracker().Update(*f->image, f->pts_us / 1e6);
     const TrackedFace* face = t.main_face();
     if (!face) continue;
-    // The driver's mouth interior in its own aligned crop (the geometric parser's mask).
-    Alignment a = ComputeAlignment(face->landmarks, AlignOptions{});
-    std::vector<cv::Mat> parts = GeometricParser::PartMasks(cv::Size(a.size, a.size),
-                                                            TransformPoints(face->landmarks, a.to_aligned));
+    Landmarks pts = face->landmarks;
+    if (mesh) {
+      const Landmarks refined = ExpressionLandmarks(mesh, *f->image, pts);
+      const Landmarks part = filter.Filter(Landmarks(refined.begin() + 36, refined.end()), f->pts_us / 1e6,
+                                           InterOcular(refined));
+      std::copy(part.begin(), part.end(), pts.begin() + 36);
+    }
+    Alignment a = ComputeAlignment(pts, AlignOptions{});
+    std::vector<cv::Mat> parts = GeometricParser::PartMasks(cv::Size(a.size, a.size), TransformPoints(pts, a.to_aligned));
     drv.push_back(cv::countNonZero(parts[kMouth] > 0.5) / double(a.size * a.size));
-    Retargeted rt = r.Retarget(face->landmarks);
+    Retargeted rt = r.Retarget(pts);
     out.push_back(ClassArea(rt.labels, {kMouth}) / double(rt.labels.total()));
   }
-  ASSERT_GE(drv.size(), 60u);
+  EXPECT_GE(drv.size(), 60u);
   double dmax = 0;
   for (double v : drv) dmax = std::max(dmax, v);
-  ASSERT_GT(dmax, 0.002) << "the driver should open its mouth in these frames";
-  const double rho = Pearson(drv, out);
+  EXPECT_GT(dmax, 0.002) << "the driver should open its mouth in these frames";
+  return Pearson(drv, out);
+}
+
+TEST(ReenactMedia, MouthOfAPhotoFollowsTheDriversMouth) {
+  if (!std::filesystem::exists(Media("video/d3.mp4"))) GTEST_SKIP() << "shared media not found at " << SMILE_MEDIA_DIR;
+  const double rho = MouthCorrelation(nullptr);
   EXPECT_GT(rho, 0.8) << "mouth-interior area of the retargeted mask vs the driver's";
-  std::printf("mouth area correlation driver vs reenacted: %.3f over %zu frames\n", rho, drv.size());
+  std::printf("mouth area correlation driver vs reenacted: %.3f\n", rho);
+}
+
+TEST(ReenactMedia, FaceMeshEyesAndLipsDriveTheMask) {
+  if (!std::filesystem::exists(Media("video/d3.mp4"))) GTEST_SKIP() << "shared media not found at " << SMILE_MEDIA_DIR;
+  auto mesh = FaceMesh::Load();
+  if (!mesh.ok()) GTEST_SKIP() << mesh.status().ToString();
+  // The source photo's eyes and lips are FaceMesh's, the rest dlib's.
+  auto analyzer = FaceAnalyzer::Create(AnalyzerOptions{});
+  ASSERT_TRUE(analyzer.ok());
+  const cv::Mat photo = cv::imread(Media("faces/lp_s0.jpg"));
+  auto plain = SourceFromPhoto(photo, *analyzer);
+  auto meshed = SourceFromPhoto(photo, *analyzer, &*mesh);
+  ASSERT_TRUE(plain.ok() && meshed.ok());
+  for (int i = 0; i < 36; ++i) EXPECT_EQ(plain->landmarks[i], meshed->landmarks[i]) << i;
+  double moved = 0;
+  for (int i = 36; i < 68; ++i) moved += cv::norm(plain->landmarks[i] - meshed->landmarks[i]) / 32;
+  EXPECT_GT(moved, 0.1) << "mean shift of the eye and lip points (aligned px)";
+  const double rho = MouthCorrelation(&*mesh);
+  EXPECT_GT(rho, 0.8) << "mouth-interior area of the retargeted mask vs the driver's (FaceMesh lips)";
+  std::printf("FaceMesh eyes and lips: points moved %.2f aligned px; mouth area correlation %.3f\n", moved, rho);
 }
 
 }  // namespace
