@@ -59,7 +59,8 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
   return out;
 }
 
-std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& region) {
+std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& region,
+                                              bool match_spread) {
   if (cv::countNonZero(region) < 16) return std::nullopt;
   cv::Mat lab_i, lab_r;
   cv::cvtColor(image, lab_i, cv::COLOR_BGR2Lab);
@@ -69,10 +70,18 @@ std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Ma
   cv::meanStdDev(lab_r, mr, sr, region);
   ColorTransfer t;
   for (int k = 0; k < 3; ++k) {
-    t.gain[k] = si[k] > 1e-3 ? std::clamp(sr[k] / si[k], 0.5, 2.0) : 1.0;
+    t.gain[k] = match_spread && si[k] > 1e-3 ? std::clamp(sr[k] / si[k], 0.5, 2.0) : 1.0;
     t.offset[k] = mr[k] - mi[k] * t.gain[k];
   }
   return t;
+}
+
+cv::Mat ColorStatsRegion(const cv::Mat& labels, const cv::Mat& fallback) {
+  if (labels.empty() || labels.type() != CV_8U) return fallback;
+  cv::Mat m = (labels == kSkin) | (labels == kNose);
+  cv::erode(m, m, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+  if (cv::countNonZero(m) < 0.01 * static_cast<double>(labels.total())) return fallback;
+  return m;
 }
 
 void ApplyColorTransfer(cv::Mat& image, const ColorTransfer& t) {

@@ -58,15 +58,23 @@ class HeadRenderer {
 };
 
 // Per-channel affine map in Lab (out = in * gain + offset) that gives `image`'s pixels inside
-// `region` the mean and std of `reference`'s (gain clamped to 0.5..2); nullopt when the region
-// has fewer than 16 pixels.
+// `region` the mean and std of `reference`'s (gain clamped to 0.5..2); with `match_spread` false
+// only the means (gain 1). nullopt when the region has fewer than 16 pixels.
 struct ColorTransfer {
   cv::Vec3d gain{1, 1, 1}, offset{0, 0, 0};
 };
-std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& region);
+std::optional<ColorTransfer> ColorTransferFor(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& region,
+                                              bool match_spread = true);
 void ApplyColorTransfer(cv::Mat& image, const ColorTransfer& t);
 // a * from + (1 - a) * to, per coefficient (temporal smoothing of the transfer over frames).
 ColorTransfer BlendColorTransfer(const ColorTransfer& from, const ColorTransfer& to, double a);
+
+// Where a swap takes the colour statistics of a frame: skin and nose (eroded by 2 px), whose colour
+// is the lighting's. Mouth, eyes, brows and hair change with expression and pose; with them in the
+// statistics (and their spread matched) every opening of the mouth shifted the whole head's colour:
+// d14 +0.60 levels of added flicker on still segments, +0.06 with skin means only (0 with colour
+// matching off). `fallback` when skin and nose cover < 1 % of the crop.
+cv::Mat ColorStatsRegion(const cv::Mat& labels, const cv::Mat& fallback);
 
 // Shifts `image`'s per-channel mean and std (Lab) inside `region` to match `reference`'s.
 void MatchColors(cv::Mat& image, const cv::Mat& reference, const cv::Mat& region);

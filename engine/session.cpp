@@ -202,7 +202,10 @@ Status Session::Compose(SessionItem& item) {
   cv::Mat rendered = item.rendered;
   const double color = options_.color;
   if (color > 0 && !item.color_ref.empty()) {
-    if (auto t = ColorTransferFor(rendered, item.color_ref, region)) {
+    // Means of skin and nose only (ColorStatsRegion, match_spread off): the whole head's statistics,
+    // with their spread, moved with every opening of the mouth and shifted the head's colour.
+    if (auto t = ColorTransferFor(rendered, item.color_ref, ColorStatsRegion(item.labels, region),
+                                  /*match_spread=*/false)) {
       const double a = std::clamp(options_.color_smoothing, 0.0, 0.99);
       color_state_ = color_state_ ? BlendColorTransfer(*color_state_, *t, a) : *t;
       cv::Mat matched = rendered.clone();

@@ -90,6 +90,46 @@ TEST(HeadRenderer, ColorTransferMatchesReferenceStatistics) {
   EXPECT_EQ(BlendColorTransfer(one, *t, 1.0).offset, one.offset);
 }
 
+// The swap's colour statistics: skin and nose only, eroded, with the head region as fallback; the
+// means-only transfer moves the means and keeps the image's own spread.
+TEST(HeadRenderer, ColorStatsFromSkinMeansOnly) {
+  cv::Mat labels(64, 64, CV_8U, cv::Scalar(kHair));
+  labels(cv::Rect(16, 16, 32, 32)).setTo(kSkin);
+  labels(cv::Rect(28, 28, 8, 12)).setTo(kNose);
+  labels(cv::Rect(24, 40, 16, 6)).setTo(kMouth);
+  const cv::Mat head(64, 64, CV_8U, cv::Scalar(255));
+  const cv::Mat m = ColorStatsRegion(labels, head);
+  EXPECT_EQ(m.at<uint8_t>(32, 32), 255) << "nose";
+  EXPECT_EQ(m.at<uint8_t>(20, 32), 255) << "skin";
+  EXPECT_EQ(m.at<uint8_t>(42, 32), 0) << "mouth";
+  EXPECT_EQ(m.at<uint8_t>(5, 5), 0) << "hair";
+  EXPECT_EQ(m.at<uint8_t>(16, 32), 0) << "eroded edge of the skin";
+  cv::Mat tiny(64, 64, CV_8U, cv::Scalar(kHair));
+  tiny(cv::Rect(30, 30, 4, 4)).setTo(kSkin);
+  EXPECT_EQ(cv::countNonZero(ColorStatsRegion(tiny, head)), 64 * 64) << "too little skin: the fallback";
+
+  cv::Mat img(48, 48, CV_8UC3), ref(48, 48, CV_8UC3);
+  cv::randu(img, cv::Scalar(60, 70, 80), cv::Scalar(120, 130, 140));
+  cv::randu(ref, cv::Scalar(150, 140, 160), cv::Scalar(170, 160, 180));  // brighter, much narrower
+  const cv::Mat region(48, 48, CV_8U, cv::Scalar(255));
+  auto t = ColorTransferFor(img, ref, region, /*match_spread=*/false);
+  ASSERT_TRUE(t.has_value());
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(t->gain[k], 1.0);
+  cv::Mat a = img.clone();
+  ApplyColorTransfer(a, *t);
+  cv::Mat lab_a, lab_i, lab_r;
+  cv::cvtColor(a, lab_a, cv::COLOR_BGR2Lab);
+  cv::cvtColor(img, lab_i, cv::COLOR_BGR2Lab);
+  cv::cvtColor(ref, lab_r, cv::COLOR_BGR2Lab);
+  cv::Scalar ma, sa, mi, si, mr, sr;
+  cv::meanStdDev(lab_a, ma, sa);
+  cv::meanStdDev(lab_i, mi, si);
+  cv::meanStdDev(lab_r, mr, sr);
+  EXPECT_NEAR(ma[0], mr[0], 2.0) << "lightness mean matched";
+  EXPECT_NEAR(sa[0], si[0], 1.0) << "own lightness spread kept";
+  EXPECT_GT(sa[0], sr[0] * 1.5) << "not the reference's narrow spread";
+}
+
 // A reference whose brightness jitters frame to frame (a moving head's statistics): the smoothed
 // transfer (what Session::Compose applies) changes the output far less than a per-frame match.
 TEST(HeadRenderer, SmoothedColorTransferFlickersLess) {
