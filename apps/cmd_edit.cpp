@@ -210,7 +210,7 @@ Status RunEdit(const std::vector<std::string>& args) {
   AddFaceOption(p, "edit");
   AddDetectorOption(p);
   AddSynthesisOptions(p);
-  p.Option("smooth", "on|off", "temporal mask smoothing", "on");
+  p.Option("smooth", "on|off", "temporal smoothing of the masks and of the face crop (off for unrelated photos)", "on");
   p.Option("color", "F", "colour matching strength towards the input's lighting, 0..1", "0.5");
   p.Option("max-frames", "N", "stop after N frames", "");
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");

@@ -44,7 +44,7 @@ Status RunParse(const std::vector<std::string>& args) {
   ArgParser p("parse", "Detect, track and align the faces of an image or video and parse them into 19-class masks.");
   p.Positional("input", "image (jpg/png/...) or video file");
   p.Option("output", "DIR", "output folder (-o); labels/, aligned/, overlay/ and summary.txt go there", "", true);
-  p.Option("smooth", "on|off", "temporal smoothing of the masks", "on");
+  p.Option("smooth", "on|off", "temporal smoothing of the masks and of the face crop (off for a folder of unrelated photos)", "on");
   p.Option("size", "N", "aligned crop side in pixels (the parser's input)", "256");
   p.Option("max-frames", "N", "stop after N frames (0 = all)", "0");
   AddFaceOption(p, "follow");

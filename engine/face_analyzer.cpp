@@ -63,7 +63,7 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   r.found = true;
   r.face = *f;
   t0 = std::chrono::steady_clock::now();
-  if (o_.smooth_alignment) {
+  if (o_.smooth && o_.smooth_alignment) {  // smooth off (photos, unrelated frames): each frame its own crop
     if (!have_prev_ || f->id != prev_id_) align_filter_ = AlignmentFilter(o_.alignment_filter);  // a new face
     r.alignment = align_filter_.Filter(f->landmarks, o_.align, t);
   } else {

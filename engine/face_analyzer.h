@@ -21,7 +21,8 @@ struct AnalyzerOptions {
   AlignOptions align;          // align.size = the parser's input size
   bool smooth = true;          // temporal mask smoothing
   // Temporal filtering of the crop itself (AlignmentFilter): a still head gets a still crop, so
-  // the rendered head pasted back with it does not shake. Off: each frame's own FFHQ square.
+  // the rendered head pasted back with it does not shake. Off, or `smooth` off (photo folders and
+  // other unrelated frames): each frame's own FFHQ square.
   bool smooth_alignment = true;
   OneEuroParams alignment_filter{1.0, 8.0, 1.0};
   SmootherOptions smoother;

@@ -123,6 +123,39 @@ TEST(FaceAnalyzerMedia, SmoothingHalvesFlickerWithoutDelayingBlinks) {
   EXPECT_EQ(s.mask_lag, 0);
 }
 
+// The crop filter follows `smooth`: off, every frame's crop is its own FFHQ square (photo folders must
+// not be smoothed across different people); on, the first frame's is, and d18's smile (frames 8-20)
+// rescales it by less than half of what it does to the raw square (21 % -> 9 %).
+TEST(FaceAnalyzerMedia, CropFilterFollowsSmoothing) {
+  if (!HaveMedia()) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR << " or no libdlib-data";
+  for (bool smooth : {false, true}) {
+    AnalyzerOptions o;
+    o.smooth = smooth;
+    auto analyzer = FaceAnalyzer::Create(o);
+    ASSERT_TRUE(analyzer.ok());
+    cv::VideoCapture cap(Media("video/d18.mp4"));
+    cv::Mat frame;
+    double raw_min = 1e9, raw_max = 0, f_min = 1e9, f_max = 0;
+    for (int i = 0; i < 30 && cap.read(frame); ++i) {
+      auto a = analyzer->Process(frame, i / 30.0);
+      ASSERT_TRUE(a.ok() && a->found) << i;
+      const Alignment raw = ComputeAlignment(a->face.landmarks, o.align);
+      const double side = cv::norm(a->alignment.quad[3] - a->alignment.quad[0]);
+      const double raw_side = cv::norm(raw.quad[3] - raw.quad[0]);
+      if (!smooth || i == 0)
+        for (int k = 0; k < 4; ++k) EXPECT_LT(cv::norm(a->alignment.quad[k] - raw.quad[k]), 1e-3) << i;
+      raw_min = std::min(raw_min, raw_side), raw_max = std::max(raw_max, raw_side);
+      f_min = std::min(f_min, side), f_max = std::max(f_max, side);
+    }
+    if (smooth) {
+      std::printf("d18 frames 0-29: FFHQ square side %.0f..%.0f px, filtered crop %.0f..%.0f px\n", raw_min, raw_max,
+                  f_min, f_max);
+      EXPECT_GT(raw_max / raw_min, 1.1);
+      EXPECT_LT(f_max / f_min - 1, 0.5 * (raw_max / raw_min - 1)) << "less than half the raw square's change";
+    }
+  }
+}
+
 TEST(FaceAnalyzerMedia, SmallFaceClipIsTracked) {
   if (!HaveMedia()) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR << " or no libdlib-data";
   const ClipStats s = RunClip("s18.mp4", 20);
