@@ -35,9 +35,15 @@ void AddReenactLandmarksOption(ArgParser& p) {
            "auto");
 }
 
-Result<std::shared_ptr<const engine::FaceMesh>> ReenactLandmarkModel(const ArgParser& p) {
+Status CheckReenactLandmarksOption(const ArgParser& p) {
   const std::string v = p.Get("landmarks");
   if (v != "dlib" && v != "mesh" && v != "auto") return InvalidArgument("--landmarks takes dlib, mesh or auto");
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const engine::FaceMesh>> ReenactLandmarkModel(const ArgParser& p) {
+  SMILE_RETURN_IF_ERROR(CheckReenactLandmarksOption(p));
+  const std::string v = p.Get("landmarks");
   if (v == "dlib") return std::shared_ptr<const engine::FaceMesh>();
   auto mesh = engine::FaceMesh::Load();
   if (!mesh.ok()) {
@@ -124,8 +130,7 @@ Status RunReenactJob(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(int64_t crf, p.GetInt("crf", 0, 51));
   engine::AnalyzerOptions ao;
   SMILE_RETURN_IF_ERROR(ApplyDetectorOption(p, &ao.tracker));
-  if (p.Get("landmarks") != "dlib" && p.Get("landmarks") != "mesh" && p.Get("landmarks") != "auto")
-    return InvalidArgument("--landmarks takes dlib, mesh or auto");
+  SMILE_RETURN_IF_ERROR(CheckReenactLandmarksOption(p));
   // The output's kind and name before any model loads (bad arguments fail at once, exit 2).
   SMILE_ASSIGN_OR_RETURN(capture::SinkKind sink_kind, capture::ClassifySink(out));
   if (capture::SameFile(driver, out))

@@ -21,6 +21,8 @@ Result<engine::ReenactSource> LoadReenactSource(const std::string& photo, engine
 
 // --landmarks: which points measure and redraw the expression.
 void AddReenactLandmarksOption(ArgParser& p);
+// InvalidArgument unless --landmarks is dlib, mesh or auto (to refuse it before any model loads).
+Status CheckReenactLandmarksOption(const ArgParser& p);
 // dlib: none; mesh: FaceMesh, or an error saying how to fetch it; auto: FaceMesh when fetched.
 Result<std::shared_ptr<const engine::FaceMesh>> ReenactLandmarkModel(const ArgParser& p);
 

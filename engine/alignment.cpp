@@ -61,7 +61,8 @@ Alignment AlignmentFilter::Filter(const Landmarks& pts, const AlignOptions& o, d
   const cv::Point2d corners = (cv::Point2d(pts[36]) + cv::Point2d(pts[39]) + cv::Point2d(pts[42]) + cv::Point2d(pts[45])) * 0.25;
   const double nose = std::max(1e-6, cv::norm(cv::Point2d(pts[33]) - corners));
   const double mouth = std::max(1e-6, cv::norm(eye_to_mouth));
-  if (!init_) {
+  const bool first = !init_;
+  if (first) {
     init_ = true;
     ratio_ = OneEuroFilter({ratio_cutoff_, 0.0, 1.0});
     for (auto* f : {&cx_, &cy_, &log_half_, &angle_}) *f = OneEuroFilter(p_);
@@ -71,11 +72,11 @@ Alignment AlignmentFilter::Filter(const Landmarks& pts, const AlignOptions& o, d
   FfhqSquare(eye_l, eye_r, eye_to_mouth * (ratio * nose / mouth), o, &c, &x);
   const double half = std::max(1e-6, std::hypot(x.x, x.y));
   double angle = std::atan2(x.y, x.x);
-  if (log_half_.initialised()) {  // unwrap, so a turn through +-180 degrees does not swing the filter round
+  if (first) {
+    unit_ = half;
+  } else {  // unwrap, so a turn through +-180 degrees does not swing the filter round
     while (angle - angle_prev_ > M_PI) angle -= 2 * M_PI;
     while (angle - angle_prev_ < -M_PI) angle += 2 * M_PI;
-  } else {
-    unit_ = half;
   }
   angle_prev_ = angle;
   const double fcx = cx_.Filter(c.x / unit_, t) * unit_, fcy = cy_.Filter(c.y / unit_, t) * unit_;

@@ -14,18 +14,13 @@
 #include "core/progress.h"
 #include "core/shutdown.h"
 #include "engine/eval_metrics.h"
+#include "engine/eval_report.h"
 #include "engine/face_analyzer.h"
 #include "engine/face_descriptor.h"
 #include "engine/face_embedding.h"
 
 namespace smile::engine {
 namespace {
-
-std::string FormatFixed(double v, int digits) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*f", digits, v);
-  return b;
-}
 
 void AddFace(TrackContinuity& c, const TrackedFace* f) {
   if (f) c.Add(true, f->detected, f->id); else c.Add(false);
@@ -267,7 +262,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
     return k;
   };
   const double n_still = static_cast<double>(std::count(still.begin(), still.end(), true));
-  r.AddMetric("still_frames", "input: frames in still segments (motion <= " + FormatFixed(o.still_motion, 2) +
+  r.AddMetric("still_frames", "input: frames in still segments (motion <= " + FormatMetric(o.still_motion, 2) +
               " % for >= " + std::to_string(o.still_run) + " frames)", n_still, "frames");
   if (n_still > 0)
     r.AddMetric("flicker_input_still", "input: flicker in the head region, still segments",
@@ -324,7 +319,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   }
   r.series.push_back(flick);
   r.series.push_back(warp);
-  r.series.push_back({"input head motion per frame (still segments: <= " + FormatFixed(o.still_motion, 2) + ")", "frame",
+  r.series.push_back({"input head motion per frame (still segments: <= " + FormatMetric(o.still_motion, 2) + ")", "frame",
                       "% of head width", {{"motion", index, motion}}});
   if (out_src) {
     r.series.push_back({"landmark error per frame (output vs input)", "frame", "NME", {{"NME", index, nme}}});

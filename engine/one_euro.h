@@ -20,7 +20,6 @@ class OneEuroFilter {
   // Filters one sample taken at time t (seconds, increasing).
   double Filter(double x, double t);
   void Reset() { init_ = false; }
-  bool initialised() const { return init_; }
 
  private:
   OneEuroParams p_;

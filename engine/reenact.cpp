@@ -35,6 +35,18 @@ Landmarks ExpressionLandmarks(const FaceMesh* mesh, const cv::Mat& image, const 
   return MeshRefined68(pts68, *m);
 }
 
+ExpressionTracker::ExpressionTracker(const FaceMesh* mesh)
+    : mesh_(mesh), filter_(TrackerOptions{}.landmark_filter) {}
+
+Landmarks ExpressionTracker::Update(const cv::Mat& image, const Landmarks& pts68, double t) {
+  if (!mesh_ || pts68.size() != 68) return pts68;
+  const Landmarks refined = ExpressionLandmarks(mesh_, image, pts68);
+  const Landmarks smooth = filter_.Filter(Landmarks(refined.begin() + 36, refined.end()), t, InterOcular(refined));
+  Landmarks out = pts68;
+  std::copy(smooth.begin(), smooth.end(), out.begin() + 36);
+  return out;
+}
+
 Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyzer, const FaceMesh* mesh) {
   if (photo.empty()) return InvalidArgument("the source photo is empty or could not be decoded");
   analyzer.Reset();
@@ -164,10 +176,8 @@ namespace smile::engine {
 
 AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor, std::shared_ptr<const FaceMesh> mesh) {
   auto last = std::make_shared<Retargeted>();
-  // The mesh's eye and lip points, smoothed as the tracker smooths dlib's (the other points are
-  // the tracker's, already smoothed).
-  auto filter = std::make_shared<PointsFilter>(TrackerOptions{}.landmark_filter);
-  return [&session, reenactor, last, mesh, filter](SessionItem& item) -> Status {
+  auto expression = std::make_shared<ExpressionTracker>(mesh.get());  // `mesh` is kept alive by the capture
+  return [&session, reenactor, last, mesh, expression](SessionItem& item) -> Status {
     const ReenactSource& src = reenactor->source();
     item.canvas = src.canvas;
     item.alignment = src.alignment;
@@ -179,16 +189,9 @@ AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor
     TrackResult t = session.analyzer().tracker().Update(*item.input.image, item.input.pts_us / 1e6);
     const TrackedFace* f = t.main_face();
     if (f) {
-      Landmarks pts = f->landmarks;
-      if (mesh) {
-        const Landmarks refined = ExpressionLandmarks(mesh.get(), *item.input.image, pts);
-        const Landmarks part(refined.begin() + 36, refined.end());
-        const Landmarks smooth = filter->Filter(part, item.input.pts_us / 1e6, InterOcular(refined));
-        std::copy(smooth.begin(), smooth.end(), pts.begin() + 36);
-      }
-      *last = reenactor->Retarget(pts);
+      *last = reenactor->Retarget(expression->Update(*item.input.image, f->landmarks, item.input.pts_us / 1e6));
     } else {
-      filter->Reset();  // the face is lost: the next one starts its own smoothing
+      expression->Reset();
       if (last->labels.empty()) {
         item.pass = SessionItem::Pass::kNoFace;
         return Status::Ok();

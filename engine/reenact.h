@@ -38,6 +38,20 @@ struct ReenactSource {
 // FaceMesh when `mesh` is given and finds the face (MeshRefined68; score >= 0.5), else as given.
 Landmarks ExpressionLandmarks(const FaceMesh* mesh, const cv::Mat& image, const Landmarks& pts68);
 
+// A driver's landmarks as reenactment reads them, frame by frame: ExpressionLandmarks, with the
+// mesh's eye and lip points (36-67) smoothed over time as the tracker smooths dlib's (the other
+// points are the tracker's, already smoothed). Without a mesh, the points as given.
+class ExpressionTracker {
+ public:
+  explicit ExpressionTracker(const FaceMesh* mesh);
+  Landmarks Update(const cv::Mat& image, const Landmarks& pts68, double t);
+  void Reset() { filter_.Reset(); }  // the face was lost: the next one starts its own smoothing
+
+ private:
+  const FaceMesh* mesh_;
+  PointsFilter filter_;
+};
+
 // From a photo: its main face tracked, aligned and parsed (NotFound without a face,
 // InvalidArgument with several faces of similar size); landmarks by ExpressionLandmarks.
 Result<ReenactSource> SourceFromPhoto(const cv::Mat& photo, FaceAnalyzer& analyzer, const FaceMesh* mesh = nullptr);

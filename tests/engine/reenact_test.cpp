@@ -164,7 +164,7 @@ double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
 
 // The driver's mouth-interior area (the geometric parser's mask of its landmarks in its own aligned
 // crop) against the retargeted mask's, over d3's first 90 frames; `mesh` set: eyes and lips from
-// FaceMesh on both sides (the driver's as ReenactAnalysis smooths them).
+// FaceMesh on both sides (the driver's through ExpressionTracker, as ReenactAnalysis reads them).
 double MouthCorrelation(const FaceMesh* mesh) {
   auto analyzer = FaceAnalyzer::Create(AnalyzerOptions{});
   EXPECT_TRUE(analyzer.ok());
@@ -176,7 +176,7 @@ double MouthCorrelation(const FaceMesh* mesh) {
   Reenactor r(*src);
   auto driver = capture::OpenSource(Media("video/d3.mp4"));
   EXPECT_TRUE(driver.ok());
-  PointsFilter filter(TrackerOptions{}.landmark_filter);
+  ExpressionTracker expression(mesh);
   std::vector<double> drv, out;
   for (int i = 0; i < 90; ++i) {
     auto f = (*driver)->Read();
@@ -184,13 +184,7 @@ double MouthCorrelation(const FaceMesh* mesh) {
     TrackResult t = analyzer->tracker().Update(*f->image, f->pts_us / 1e6);
     const TrackedFace* face = t.main_face();
     if (!face) continue;
-    Landmarks pts = face->landmarks;
-    if (mesh) {
-      const Landmarks refined = ExpressionLandmarks(mesh, *f->image, pts);
-      const Landmarks part = filter.Filter(Landmarks(refined.begin() + 36, refined.end()), f->pts_us / 1e6,
-                                           InterOcular(refined));
-      std::copy(part.begin(), part.end(), pts.begin() + 36);
-    }
+    const Landmarks pts = expression.Update(*f->image, face->landmarks, f->pts_us / 1e6);
     Alignment a = ComputeAlignment(pts, AlignOptions{});
     std::vector<cv::Mat> parts = GeometricParser::PartMasks(cv::Size(a.size, a.size), TransformPoints(pts, a.to_aligned));
     drv.push_back(cv::countNonZero(parts[kMouth] > 0.5) / double(a.size * a.size));
