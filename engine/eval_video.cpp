@@ -18,6 +18,7 @@
 #include "engine/face_analyzer.h"
 #include "engine/face_descriptor.h"
 #include "engine/face_embedding.h"
+#include "engine/iris.h"
 
 namespace smile::engine {
 namespace {
@@ -51,6 +52,59 @@ cv::Mat Thumb(const cv::Mat& img, const cv::Rect& roi, int side, const std::stri
   cv::putText(out, text, {4, 13}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(255), 1, cv::LINE_AA);
   return out;
 }
+
+// Gaze of the source (input / driver) and the output, frame by frame, measured by MediaPipe's Iris
+// model (engine/iris.h) on each face's 68 landmarks: the mean of both eyes' iris offsets in eye
+// widths. The mask cannot carry gaze, so this shows how far the output's eyes follow. Absent
+// (no figures, a note) when the iris model has not been fetched.
+struct GazeTrack {
+  std::unique_ptr<IrisModel> iris;
+  std::vector<double> x_src, y_src, x_out, y_out;
+  static GazeTrack Create() {
+    GazeTrack g;
+    if (auto m = IrisModel::Load(); m.ok()) g.iris = std::make_unique<IrisModel>(std::move(m).value());
+    return g;
+  }
+  void Add(const cv::Mat& src, const Landmarks& l_src, const cv::Mat& out, const Landmarks& l_out) {
+    if (!iris) return;
+    auto measure = [&](const cv::Mat& img, const Landmarks& l, std::vector<double>& x, std::vector<double>& y) {
+      cv::Point2f m(NAN, NAN);
+      if (l.size() == 68 && !img.empty())
+        if (auto e = iris->Fit(img, l); e.ok()) m = GazeOf(*e).Mean();
+      x.push_back(m.x), y.push_back(m.y);
+    };
+    measure(src, l_src, x_src, y_src);
+    measure(out, l_out, x_out, y_out);
+  }
+  // NaN for the frames Add was not called for, so the series stay aligned with the frame index.
+  void Pad(size_t frames) {
+    for (auto* v : {&x_src, &y_src, &x_out, &y_out}) v->resize(std::max(v->size(), frames), NAN);
+  }
+  static double Sd(const std::vector<double>& v) {
+    double s = 0, q = 0;
+    int n = 0;
+    for (double x : v)
+      if (std::isfinite(x)) s += x, q += x * x, ++n;
+    return n < 2 ? NAN : std::sqrt(std::max(0.0, q / n - (s / n) * (s / n)));
+  }
+  void Report(EvalRecord& r, const std::string& src, bool with_output, const std::vector<double>& index) const {
+    if (!iris) {
+      r.notes.push_back("gaze: the iris model is missing (scripts/fetch_models.sh), no gaze figures");
+      return;
+    }
+    r.AddMetric("gaze_sd_" + src, src + ": horizontal gaze spread (sd of iris offset / eye width)", Sd(x_src));
+    if (!with_output) return;
+    r.AddMetric("gaze_sd_output", "output: horizontal gaze spread", Sd(x_out));
+    r.AddMetric("gaze_corr_x", "horizontal gaze correlation " + src + " vs output (Pearson)",
+                PearsonCorrelation(x_src, x_out), "", true);
+    r.AddMetric("gaze_corr_y", "vertical gaze correlation " + src + " vs output (Pearson)",
+                PearsonCorrelation(y_src, y_out));
+    r.series.push_back({"horizontal gaze (iris offset / eye width, mean of both eyes)", "frame", "eye widths",
+                        {{src, index, x_src}, {"output", index, x_out}}});
+    r.notes.push_back("gaze: MediaPipe Iris (engine/iris.h) on each face's 68 landmarks; iris centre offset from the "
+                      "eye corners' midpoint in eye widths, both eyes averaged");
+  }
+};
 
 // Mean unit embedding of the main face in up to `per_source` evenly spaced frames of each source.
 Result<std::vector<float>> ReferenceEmbedding(const std::vector<std::string>& refs, int per_source,
@@ -123,6 +177,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
   std::vector<float> id_ref;
   SMILE_RETURN_IF_ERROR(LoadIdentityReference(o, &embedder, &id_ref));
   std::vector<double> d_out_id, d_out_in, d_in_id;
+  GazeTrack gaze = GazeTrack::Create();
 
   TrackContinuity cin, cout_;
   IdentityTrack id_in, id_out;
@@ -195,10 +250,11 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
           d_in_id.push_back(FaceEmbedder::Distance(e_in, id_ref));
         }
       }
+      Landmarks l_out;
       if (!out_image.empty()) {
         cv::Mat ogray;
         cv::cvtColor(out_image, ogray, cv::COLOR_BGR2GRAY);
-        Landmarks l_out = landmarker.Fit(ogray, out_face ? out_face->box : an.face.box);
+        l_out = landmarker.Fit(ogray, out_face ? out_face->box : an.face.box);
         e = LandmarkError(l_in, l_out);
         HeadPose p_out = EstimateHeadPose(l_out, image.size());
         if (p_out.ok) yo = p_out.yaw;
@@ -213,6 +269,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
           }
         }
       }
+      gaze.Add(image, l_in, out_image, l_out);
       if (o.sheet_rows > 0 && n_target > 0 && static_cast<int>(sheet.size()) < o.sheet_rows &&
           i >= (n_target - 1) * (2 * static_cast<int64_t>(sheet.size()) + 1) / (2 * o.sheet_rows)) {
         std::vector<cv::Mat> cells = {Thumb(image, roi, 200, "input " + std::to_string(i))};
@@ -227,6 +284,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
         sheet.push_back(row);
       }
     }
+    gaze.Pad(index.size());
     motion.push_back(mo), flick_in.push_back(fi), flick_out.push_back(fo), warp_in.push_back(wi), warp_out.push_back(wo);
     nme.push_back(e), pose_err.push_back(pe), id_in_out.push_back(sio), yaw_in.push_back(yi), yaw_out.push_back(yo);
     prev_in = image;
@@ -288,6 +346,7 @@ Result<EvalRecord> EvaluateVideo(const std::string& input, const std::string& ou
     r.AddMetric("identity_mean_output", "output: identity similarity to the clip mean", id_out.ToMean());
     r.AddMetric("identity_input_output", "identity similarity output vs input", SeriesMean(id_in_out));
   }
+  gaze.Report(r, "input", out_src != nullptr, index);
   if (embedder) {
     r.AddMetric("id_dist_input_identity", "face descriptor distance input -> identity (1 - cos)", SeriesMean(d_in_id), "",
                 true);
@@ -390,6 +449,7 @@ Result<EvalRecord> EvaluateReenactment(const std::string& driver, const std::str
 
   TrackContinuity c_drv, c_out;
   IdentityTrack id_out;
+  GazeTrack gaze = GazeTrack::Create();
   std::vector<double> index, expr_err, expr_still, mouth_d, mouth_o, eye_d, eye_o, angle_d, angle_o, angle_err,
       scale_d, scale_o, flick_d, flick_o, warp_d, warp_o, d_out_id, d_out_drv;
   Landmarks ref_d, ref_o;
@@ -421,6 +481,7 @@ Result<EvalRecord> EvaluateReenactment(const std::string& driver, const std::str
     const Landmarks ld = df ? df->raw_landmarks : Landmarks(), lo = of ? of->raw_landmarks : Landmarks();
     if (ld.size() == 68) md = MouthOpenness(ld), ed = EyeOpenness(ld);
     if (lo.size() == 68) mo = MouthOpenness(lo), eo = EyeOpenness(lo);
+    gaze.Add(dimg, ld, oimg, lo);
     if (ld.size() == 68 && lo.size() == 68) {
       if (ref_d.empty()) ref_d = ld, ref_o = lo;
       const auto md_motion = ExpressionMotion(ref_d, ld), mo_motion = ExpressionMotion(ref_o, lo);
@@ -490,6 +551,7 @@ Result<EvalRecord> EvaluateReenactment(const std::string& driver, const std::str
   r.AddMetric("angle_error", "in-plane head angle error vs driver (since the first frame)", SeriesMean(angle_err), "deg");
   r.AddMetric("angle_corr", "in-plane head angle correlation driver vs output", PearsonCorrelation(angle_d, angle_o));
   r.AddMetric("scale_corr", "head scale correlation driver vs output", PearsonCorrelation(scale_d, scale_o));
+  gaze.Report(r, "driver", true, index);
   r.AddMetric("flicker_driver", "driver: flicker in the face region", SeriesMean(flick_d), "0-255");
   r.AddMetric("flicker_output", "output: flicker in the face region", SeriesMean(flick_o), "0-255", true);
   r.AddMetric("warp_driver", "driver: warping error along its own flow", SeriesMean(warp_d), "MSE x1e3");

@@ -177,6 +177,12 @@ TEST(CliEvalMedia, IdentityDistancesSeparatePeople) {
   const double to_other = MetricValue(oj, "id_dist_output_identity"), to_self = MetricValue(sj, "id_dist_output_identity");
   EXPECT_GE(to_self, 0.0);
   EXPECT_LT(to_self + 0.2, to_other) << "self " << to_self << " other " << to_other;
+  // Gaze (MediaPipe Iris, fetched with FaceRes): an output equal to its input follows its gaze exactly.
+  if (fs::exists(fs::path(model_dir) / "iris.json")) {
+    EXPECT_NEAR(MetricValue(oj, "gaze_corr_x"), 1.0, 1e-6) << oj.substr(0, 3000);
+    EXPECT_NEAR(MetricValue(oj, "gaze_sd_output"), MetricValue(oj, "gaze_sd_input"), 1e-9);
+    EXPECT_GT(MetricValue(oj, "gaze_sd_input"), 0.0);
+  }
   CmdRun bad = Smile({"--quiet", "eval", "video", "--input", Clip("d20"), "--identity", t / "missing.jpg"});
   EXPECT_EQ(bad.code, 1) << bad.out;
   EXPECT_NE(bad.out.find("does not exist"), std::string::npos) << bad.out;
