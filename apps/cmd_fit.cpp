@@ -34,9 +34,8 @@ namespace fs = std::filesystem;
 // footage (another budget, config or seed) skips detection and parsing.
 fs::path SampleCacheDir(const std::vector<std::string>& inputs, const engine::SampleOptions& o) {
   std::ostringstream key;
-  // v2: crops cut with the temporally filtered alignment (engine::AlignmentFilter);
-  // v3: FaceMesh in one calibrated pass (mesh masks move by ~0.01 inter-ocular distances).
-  key << "v3 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth << ' '
+  // v2: crops cut with the temporally filtered alignment (engine::AlignmentFilter).
+  key << "v2 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth << ' '
       << engine::DetectorKindName(o.detector);
   if (o.parser != engine::kParserGeometric) key << " parser=" << o.parser;
   for (const auto& in : inputs) {
