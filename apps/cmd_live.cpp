@@ -111,6 +111,7 @@ Status RunLive(const std::vector<std::string>& args) {
   AddDetectorOption(p);
   AddReenactLandmarksOption(p);
   AddSynthesisOptions(p);
+  AddLayoutOption(p);  // --mode swap
   AddEditOptions(p);
   p.Epilog("examples:\n  smile live --source 0 --identity alice.smile\n"
            "  smile live --source 'gst:videotestsrc ! video/x-raw,width=640,height=480' --identity a.smile -o t.mp4\n"
@@ -153,6 +154,8 @@ Status RunLive(const std::vector<std::string>& args) {
   }
   engine::SessionOptions so;
   SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
+  SMILE_RETURN_IF_ERROR(ApplyLayoutOption(p, &so));
+  if (mode != "swap") so.layout = engine::SessionOptions::Layout::kDriver;  // reenact renders the identity's own
   so.label = "live " + mode;
   so.live = true;
   so.max_in_flight = static_cast<int>(in_flight);

@@ -27,9 +27,11 @@ namespace smile::app {
 
 Status RunSwapJob(const std::vector<std::string>& args) {
   ArgParser p("swap",
-              "Head swap: every frame's head is re-rendered by the synthesis stage from that frame's (smoothed) "
-              "19-class mask and the identity's FIXED style matrix, then pasted back with the inverse alignment, "
-              "a feathered mask and colour matching. Background, body, frame count and audio are kept.");
+              "Head swap: every frame's head is re-rendered by the synthesis stage from a 19-class mask and the "
+              "identity's FIXED style matrix, then pasted back with the inverse alignment, a feathered mask and "
+              "colour matching. The mask is the identity's own layout with the frame's brows, eyes and mouth "
+              "(--layout identity, the default) or the frame's own (smoothed) mask (--layout driver). Background, "
+              "body, frame count and audio are kept.");
   p.Option("identity", "MODEL", "identity model made by 'smile fit' (.smile)", "", true);
   p.Option("video", "MEDIA", "input video (or image, folder, stream)", "", true);
   p.Option("output", "FILE", "output video (.mp4) or folder of PNGs", "", true);
@@ -37,6 +39,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   AddDetectorOption(p);
   p.Option("smooth", "on|off", "temporal smoothing of the masks and of the face crop (off for unrelated photos)", "on");
   p.Option("color", "F", "colour matching strength towards the video's lighting, 0..1", "0.5");
+  AddLayoutOption(p);
   p.Option("max-frames", "N", "stop after N frames", "");
   p.Option("crf", "Q", "H.264 quality, 0 (lossless) .. 51 (worst)", "18");
   p.Option("compare", "FILE", "also write a side-by-side video: input | mask | output", "");
@@ -69,6 +72,7 @@ Status RunSwapJob(const std::vector<std::string>& args) {
   engine::SessionOptions so;
   so.label = "swap";
   so.color = color;
+  SMILE_RETURN_IF_ERROR(ApplyLayoutOption(p, &so));
   if (p.Has("max-frames")) {
     SMILE_ASSIGN_OR_RETURN(so.max_frames, p.GetInt("max-frames", 1, int64_t(1) << 40));
   }

@@ -10,6 +10,22 @@ void AddSynthesisOptions(ArgParser& p) {
            "fp32");
 }
 
+void AddLayoutOption(ArgParser& p) {
+  p.Option("layout", "identity|driver",
+           "whose face layout is rendered: identity (the identity's own face shape, nose and hair with the driver's "
+           "brows, eyes and mouth moved onto it: looks like the identity, stays frontal; falls back to driver when "
+           "the identity's layout shows no face) or driver (the frame's own mask, the paper's swap: the identity's "
+           "colours and texture on the driver's face shape; follows head turns, keeps the driver's look)",
+           "identity");
+}
+
+Status ApplyLayoutOption(const ArgParser& p, engine::SessionOptions* so) {
+  const std::string v = p.Get("layout");
+  if (v != "driver" && v != "identity") return InvalidArgument("--layout takes driver or identity, not '" + v + "'");
+  so->layout = v == "identity" ? engine::SessionOptions::Layout::kIdentity : engine::SessionOptions::Layout::kDriver;
+  return Status::Ok();
+}
+
 Result<bool> PrecisionIsBf16(const ArgParser& p) {
   const std::string precision = p.Get("precision");
   if (precision != "fp32" && precision != "bf16")

@@ -12,6 +12,9 @@ namespace smile::app {
 void AddSynthesisOptions(ArgParser& p);
 // Reads them into `so` (exit-2 error on a bad value).
 Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so);
+// --layout driver|identity: whose face layout a head swap renders (swap, live).
+void AddLayoutOption(ArgParser& p);
+Status ApplyLayoutOption(const ArgParser& p, engine::SessionOptions* so);
 // --precision fp32|bf16 (any command that declares it, training too): true for bf16.
 Result<bool> PrecisionIsBf16(const ArgParser& p);
 

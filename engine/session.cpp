@@ -12,7 +12,9 @@
 
 #include "capture/media_job.h"
 #include "core/log.h"
+#include "engine/face_detector.h"
 #include "engine/parser_choice.h"
+#include "engine/reenact.h"
 #include "core/progress.h"
 
 namespace smile::engine {
@@ -151,6 +153,29 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(ao));
   std::unique_ptr<Session> s(new Session(std::move(model), options, std::move(analyzer)));
   SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px";
+  if (options.layout == SessionOptions::Layout::kIdentity) {
+    // The identity's landmarks: found on its default layout rendered with its own style.
+    cv::Mat layout;
+    const cv::Mat labels = s->model_->DefaultLabels();
+    const int side = std::max(256, labels.cols);
+    cv::resize(labels, layout, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
+    SMILE_ASSIGN_OR_RETURN(cv::Mat face, s->renderer_->Render(layout));
+    SMILE_ASSIGN_OR_RETURN(LandmarkDetector landmarker, LandmarkDetector::Load());
+    FaceDetector detector;
+    const std::vector<Detection> faces = detector.Detect(face);
+    if (faces.empty()) {
+      SMILE_LOG(kWarn) << "layout: no face was found on the identity's own layout as its model renders it (an "
+                          "undertrained model?); rendering the driver's layout instead (--layout driver)";
+    } else {
+      if (auto mesh = FaceMesh::Load(); mesh.ok()) s->layout_mesh_ = std::make_shared<const FaceMesh>(std::move(*mesh));
+      const Landmarks id_pts =
+          ExpressionLandmarks(s->layout_mesh_.get(), face, landmarker.Fit(ToGray(face), faces[0].box));
+      s->layout_ = std::make_unique<LayoutRetargeter>(layout, id_pts);
+      s->layout_expression_ = std::make_shared<ExpressionTracker>(s->layout_mesh_.get());
+      SMILE_LOG(kInfo) << "layout: the identity's own, with the driver's brows, eyes and mouth"
+                       << (s->layout_mesh_ ? " (eyes and lips from FaceMesh)" : "");
+    }
+  }
   return s;
 }
 
@@ -166,10 +191,20 @@ Status Session::AnalyseSwap(SessionItem& item) {
   SMILE_ASSIGN_OR_RETURN(FrameAnalysis an, analyzer_.Process(*item.input.image, item.input.pts_us / 1e6));
   if (!an.found) {
     item.pass = SessionItem::Pass::kNoFace;
+    if (layout_) {  // the next face starts its own part means and smoothing
+      layout_->Reset();
+      layout_expression_->Reset();
+    }
     return Status::Ok();
   }
   item.render = true;
-  item.labels = an.smoothed.labels;
+  if (layout_) {
+    const double t = item.input.pts_us / 1e6;
+    const Landmarks pts = layout_expression_->Update(*item.input.image, an.face.landmarks, t);
+    item.labels = layout_->Retarget(TransformPoints(pts, an.alignment.to_aligned), an.aligned.cols, t);
+  } else {
+    item.labels = an.smoothed.labels;
+  }
   item.alignment = an.alignment;
   item.color_ref = an.aligned;
   return Status::Ok();

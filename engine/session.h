@@ -37,10 +37,14 @@
 #include "engine/alignment.h"
 #include "engine/face_analyzer.h"
 #include "engine/head_renderer.h"
+#include "engine/layout_swap.h"
 #include "engine/mask_editor.h"
 #include "models/identity_model.h"
 
 namespace smile::engine {
+
+class ExpressionTracker;
+class FaceMesh;
 
 // One frame on its way through the stages.
 struct SessionItem {
@@ -83,6 +87,10 @@ struct SessionOptions {
   bool bf16_synthesis = false;  // that fast path in bf16 (HeadRenderer: not exact, faster with AMX)
   // Per-frame style from the identity's style bank (when it has one) instead of its one mean style.
   bool style_bank = true;
+  // Whose face layout a swap renders: the driver's mask (the paper's swap: the identity's style
+  // on the driver's face shape) or the identity's own layout with the driver's brows, eyes and
+  // mouth drawn onto it (engine::LayoutRetargeter: looks like the identity, does not turn).
+  enum class Layout { kDriver, kIdentity } layout = Layout::kDriver;
 };
 
 struct SessionReport {
@@ -147,6 +155,11 @@ class Session {
   FaceAnalyzer analyzer_;
   std::optional<ColorTransfer> color_state_;  // Compose's smoothed colour transfer (compose runs in order)
   std::unique_ptr<HeadRenderer> renderer_;
+  std::unique_ptr<LayoutRetargeter> layout_;  // Layout::kIdentity
+  // Layout::kIdentity: the driver's eyes and lips from FaceMesh when it is fetched, smoothed
+  // (as reenactment reads a driver).
+  std::shared_ptr<const FaceMesh> layout_mesh_;
+  std::shared_ptr<ExpressionTracker> layout_expression_;
   std::shared_ptr<MaskEditor> editor_;
   std::atomic<bool> effect_{true};
   std::atomic<Pipeline*> running_{nullptr};

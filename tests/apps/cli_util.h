@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,13 @@ inline pid_t Spawn(const std::vector<std::string>& args, const std::string& log)
 inline std::string ReadText(const std::string& p) {
   std::ifstream in(p);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A metric's value in an `smile eval ... --json` file's text; -1 when absent.
+inline double MetricValue(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"key\": \"" + key + "\",[^}]*\"value\": ([-0-9.eE]+)"))) return -1;
+  return std::stod(m[1]);
 }
 
 }  // namespace smile_cli

@@ -150,12 +150,6 @@ TEST(CliEvalMedia, FitVideoAndReport) {
   EXPECT_NE(html.find("d20.mp4 -&gt; swap.mp4"), std::string::npos);
 }
 
-double MetricValue(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (!std::regex_search(json, m, std::regex("\"key\": \"" + key + "\",[^}]*\"value\": ([-0-9.eE]+)"))) return -1;
-  return std::stod(m[1]);
-}
-
 // face descriptor distances tell people apart: a clip evaluated against itself as output is at
 // distance ~0 from its input, nearer to its own footage than to another person's photo.
 TEST(CliEvalMedia, IdentityDistancesSeparatePeople) {

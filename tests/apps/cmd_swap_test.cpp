@@ -88,4 +88,37 @@ TEST(CliSwapMedia, FitThenSwapKeepsFramesAndAudioAndChangesTheHead) {
   EXPECT_GT(centre, 3 * corner + 12) << "centre " << centre << " corner " << corner;
 }
 
+// --layout identity renders the identity's own face layout with the driver's expression: on d10, the
+// clip whose face shape keeps the driver-layout swap nearest the driver (FaceRes: 3 % of frames closer to
+// the identity), most frames come out closer to the identity; frames and audio are kept.
+TEST(CliSwapMedia, IdentityLayoutLooksLikeTheIdentity) {
+  SKIP_WITHOUT_MEDIA();
+  const std::string identity = std::string(SMILE_SOURCE_DIR) + "/assets/models/identity.smile";
+  const std::string models = std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/smile/models";
+  if (!fs::exists(fs::path(models) / "faceres.json") && !std::getenv("SMILE_MODELS_DIR"))
+    GTEST_SKIP() << "FaceRes not fetched (bash scripts/fetch_models.sh)";
+  TempDir t;
+  double share[2] = {0, 0};
+  const char* layouts[2] = {"driver", "identity"};
+  for (int k = 0; k < 2; ++k) {
+    const std::string out = t / (std::string(layouts[k]) + ".mp4"), json = t / (std::string(layouts[k]) + ".json");
+    CmdRun swap = Smile({"--quiet", "swap", "--identity", identity, "--video", Clip("d10"), "-o", out, "--max-frames",
+                         "16", "--layout", layouts[k]});
+    ASSERT_EQ(swap.code, 0) << swap.out;
+    CmdRun probe = Smile({"probe", out});
+    EXPECT_NE(probe.out.find("16 frames"), std::string::npos) << probe.out;
+    EXPECT_NE(probe.out.find("audio aac"), std::string::npos) << probe.out;
+    CmdRun eval = Smile({"--quiet", "eval", "video", "--input", Clip("d10"), "--output", out, "--identity", identity,
+                         "--max-frames", "16", "--json", json});
+    ASSERT_EQ(eval.code, 0) << eval.out;
+    const std::string j = ReadText(json);
+    share[k] = MetricValue(j, "id_closer_share");
+    ASSERT_GE(share[k], 0.0) << j.substr(0, 2000);
+  }
+  std::printf("d10, 16 frames: share of frames closer to the identity: driver layout %.2f, identity layout %.2f\n",
+              share[0], share[1]);
+  EXPECT_GE(share[1], 0.5);
+  EXPECT_GT(share[1], share[0] + 0.3);
+}
+
 }  // namespace
