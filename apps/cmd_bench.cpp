@@ -44,6 +44,7 @@ Status BenchPipeline(const ArgParser& p) {
   ao.align.size = std::max(256, model->config.image_size);
   engine::SessionOptions so;
   SMILE_RETURN_IF_ERROR(ApplySynthesisOptions(p, &so));
+  SMILE_RETURN_IF_ERROR(ApplyLayoutOption(p, &so));
   so.progress = false;
   so.max_frames = frames;
   SMILE_ASSIGN_OR_RETURN(auto session, engine::Session::Create(model, so, ao));
@@ -161,7 +162,7 @@ Status RunBench(const std::vector<std::string>& args) {
                        "stages and the parser: seconds per image, parameters, fast paths as ratios to the plain "
                        "generator in the same run), pipeline (a swap "
                        "session's fps, per-stage ms and live latency against one-frame-at-a-time processing), faces "
-                       "(detectors, landmarks, FaceMesh, Selfie, FaceRes and the whole per-frame analysis on a clip's "
+                       "(detectors, landmarks, FaceMesh, Iris, Selfie, FaceRes and the whole per-frame analysis on a clip's "
                        "frames, as ratios to dlib HOG detection).");
   p.Positional("target", "what to benchmark: models, pipeline or faces");
   p.Positional("video", "pipeline / faces: the video to run", false);
@@ -183,9 +184,10 @@ Status RunBench(const std::vector<std::string>& args) {
   p.Option("warmup", "N", "untimed runs before timing", "1");
   p.Option("threads", "N", "intra-op threads (0 = all cores)", "0");
   AddSynthesisOptions(p);  // pipeline
+  AddLayoutOption(p);      // pipeline
   p.Option("device", "D", "models: cpu, cuda, cuda:N or auto (CUDA needs a CUDA build of LibTorch and a GPU)", "cpu");
   p.Epilog("examples:\n  smile bench models --configs small,paper128 --iters 5\n"
-           "  smile bench faces clip.mp4 --frames 30 --iters 5   (detectors, landmarks, FaceMesh, Selfie, FaceRes,\n"
+           "  smile bench faces clip.mp4 --frames 30 --iters 5   (detectors, landmarks, FaceMesh, Iris, Selfie, FaceRes,\n"
            "      whole per-frame analysis; ratios to dlib HOG detection in the same run)\n");
   Status st;
   if (!ParseOrHelp(p, args, &st)) return st;

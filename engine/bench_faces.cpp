@@ -15,6 +15,7 @@
 #include "engine/face_embedding.h"
 #include "engine/face_tracker.h"
 #include "engine/facemesh.h"
+#include "engine/iris.h"
 #include "engine/landmarks.h"
 #include "engine/parser_choice.h"
 #include "engine/person_segmenter.h"
@@ -101,6 +102,13 @@ Result<std::vector<FaceBenchRow>> BenchFaces(const FaceBenchOptions& o,
                    [&]() -> Status {
                      SMILE_ASSIGN_OR_RETURN(auto m, mesh->Fit(frame, pts));
                      benchmark::DoNotOptimize(m);
+                     return Status::Ok();
+                   }});
+  auto iris = IrisModel::Load();
+  cases.push_back({"iris", "Iris: both eyes' lids and irises (one batch of 2)", iris.ok() ? "" : iris.status().message(),
+                   [&]() -> Status {
+                     SMILE_ASSIGN_OR_RETURN(auto e, iris->Fit(frame, pts));
+                     benchmark::DoNotOptimize(e);
                      return Status::Ok();
                    }});
   auto selfie = PersonSegmenter::Load();
