@@ -73,6 +73,11 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   r.aligned = WarpToAligned(ToBgr(frame), r.alignment);
   r.aligned_landmarks = TransformPoints(f->landmarks, r.alignment.to_aligned);
   r.ms_align = MsSince(t0);
+  if (!parse_) {
+    have_prev_ = true;
+    prev_alignment_ = r.alignment;
+    return r;
+  }
   t0 = std::chrono::steady_clock::now();
   SMILE_ASSIGN_OR_RETURN(r.parse, parser_->Parse(r.aligned, r.aligned_landmarks));
   r.ms_parse = MsSince(t0);

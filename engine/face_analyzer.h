@@ -58,6 +58,9 @@ class FaceAnalyzer {
   Result<cv::Mat> ParseStill(const cv::Mat& image);
   FaceTracker& tracker() { return tracker_; }
   void Reset();
+  // Off: Process tracks and aligns only (parse and smoothed stay empty), for jobs that draw their
+  // own mask (the identity-layout swap); the parser and its models cost most of the analysis.
+  void set_parse(bool on) { parse_ = on; }
 
  private:
   AnalyzerOptions o_;
@@ -65,6 +68,7 @@ class FaceAnalyzer {
   std::unique_ptr<FaceParser> parser_;
   MaskSmoother smoother_;
   bool have_prev_ = false;
+  bool parse_ = true;
   Alignment prev_alignment_;
   AlignmentFilter align_filter_;
   int prev_id_ = -1;

@@ -172,6 +172,7 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
           ExpressionLandmarks(s->layout_mesh_.get(), face, landmarker.Fit(ToGray(face), faces[0].box));
       s->layout_ = std::make_unique<LayoutRetargeter>(layout, id_pts);
       s->layout_expression_ = std::make_shared<ExpressionTracker>(s->layout_mesh_.get());
+      s->analyzer_.set_parse(false);  // the frame's own mask is not rendered
       SMILE_LOG(kInfo) << "layout: the identity's own, with the driver's brows, eyes and mouth"
                        << (s->layout_mesh_ ? " (eyes and lips from FaceMesh)" : "");
     }

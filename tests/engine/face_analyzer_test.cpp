@@ -126,6 +126,33 @@ TEST(FaceAnalyzerMedia, SmoothingHalvesFlickerWithoutDelayingBlinks) {
 // The crop filter follows `smooth`: off, every frame's crop is its own FFHQ square (photo folders must
 // not be smoothed across different people); on, the first frame's is, and d18's smile (frames 8-20)
 // rescales it by less than half of what it does to the raw square (21 % -> 9 %).
+// Without parsing (set_parse(false), the identity-layout swap) the analyzer tracks and crops exactly
+// as with it, frame after frame (the crop filter keeps its state), and leaves the parse empty.
+TEST(FaceAnalyzerMedia, TrackingAndCropsDoNotDependOnParsing) {
+  if (!HaveMedia()) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR << " or no libdlib-data";
+  AnalyzerOptions o;
+  o.align.size = 256;
+  auto with = FaceAnalyzer::Create(o), without = FaceAnalyzer::Create(o);
+  ASSERT_TRUE(with.ok() && without.ok());
+  without->set_parse(false);
+  cv::VideoCapture cap(Media("video/d3.mp4"));
+  cv::Mat frame;
+  int n = 0;
+  for (int i = 0; i < 12 && cap.read(frame); ++i) {
+    auto a = with->Process(frame, i / 25.0);
+    auto b = without->Process(frame, i / 25.0);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->found, b->found) << i;
+    if (!a->found) continue;
+    ++n;
+    EXPECT_EQ(cv::norm(cv::Mat(a->alignment.to_aligned), cv::Mat(b->alignment.to_aligned), cv::NORM_INF), 0) << i;
+    EXPECT_EQ(cv::norm(a->aligned, b->aligned, cv::NORM_INF), 0) << i;
+    EXPECT_FALSE(a->smoothed.labels.empty());
+    EXPECT_TRUE(b->smoothed.labels.empty() && b->parse.labels.empty());
+  }
+  EXPECT_EQ(n, 12);
+}
+
 TEST(FaceAnalyzerMedia, CropFilterFollowsSmoothing) {
   if (!HaveMedia()) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR << " or no libdlib-data";
   for (bool smooth : {false, true}) {
