@@ -47,7 +47,6 @@ cv::Mat LayoutRetargeter::Retarget(const Landmarks& driver, int side, double t) 
       out[i] = cv::Point2f(static_cast<float>(q.x), static_cast<float>(q.y));
     }
   }
-  last_ = out;
   return Reenactor::RedrawParts(labels, out);
 }
 

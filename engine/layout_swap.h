@@ -18,8 +18,8 @@ namespace smile::engine {
 // an expression held for a moment still shows while a face that differs from the identity's in
 // its proportions takes the identity's. Measured with the bundled identity on the 8 shared clips of
 // other people (first 100 frames, FaceRes): the share of frames closer to the identity than to the
-// driver is 0.69-1.00 (with the driver's layout 0.03-1.00, d10 0.03), mouth openness follows the
-// driver at r = 0.09-0.95 (driver's layout -0.01..0.98). Not followed: head turns (yaw: the layout
+// driver is 0.72-1.00 (with the driver's layout 0.03-1.00, d10 0.03), mouth openness follows the
+// driver at r = 0.04-0.95 (driver's layout -0.01..0.98; docs/STATUS.md has the table). Not followed: head turns (yaw: the layout
 // stays the identity's frontal one) and, with the bundled identity, blinks (its footage has few, so
 // it renders open eyes on a closed-eye mask).
 struct LayoutOptions {
@@ -33,8 +33,6 @@ class LayoutRetargeter {
   // `driver`: the driver's 68 points in its aligned crop of side `side`, at time t (seconds) ->
   // the identity's layout at that side with the driver's parts redrawn (CV_8U).
   cv::Mat Retarget(const Landmarks& driver, int side, double t);
-  // Part points as drawn by the last Retarget (aligned pixels of that side).
-  const Landmarks& last_landmarks() const { return last_; }
   void Reset() { have_mean_ = false; }  // a new face: its means start over
 
   // Parts moved as a whole: point ranges [first, last) of the 68.
@@ -49,7 +47,6 @@ class LayoutRetargeter {
   double t_prev_ = 0;
   std::array<cv::Point2d, kNumParts> mean_center_{};
   std::array<double, kNumParts> mean_size_{};
-  Landmarks last_;
 };
 
 }  // namespace smile::engine
