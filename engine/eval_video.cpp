@@ -80,21 +80,14 @@ struct GazeTrack {
   void Pad(size_t frames) {
     for (auto* v : {&x_src, &y_src, &x_out, &y_out}) v->resize(std::max(v->size(), frames), NAN);
   }
-  static double Sd(const std::vector<double>& v) {
-    double s = 0, q = 0;
-    int n = 0;
-    for (double x : v)
-      if (std::isfinite(x)) s += x, q += x * x, ++n;
-    return n < 2 ? NAN : std::sqrt(std::max(0.0, q / n - (s / n) * (s / n)));
-  }
   void Report(EvalRecord& r, const std::string& src, bool with_output, const std::vector<double>& index) const {
     if (!iris) {
       r.notes.push_back("gaze: the iris model is missing (scripts/fetch_models.sh), no gaze figures");
       return;
     }
-    r.AddMetric("gaze_sd_" + src, src + ": horizontal gaze spread (sd of iris offset / eye width)", Sd(x_src));
+    r.AddMetric("gaze_sd_" + src, src + ": horizontal gaze spread (sd of iris offset / eye width)", SeriesStd(x_src));
     if (!with_output) return;
-    r.AddMetric("gaze_sd_output", "output: horizontal gaze spread", Sd(x_out));
+    r.AddMetric("gaze_sd_output", "output: horizontal gaze spread", SeriesStd(x_out));
     r.AddMetric("gaze_corr_x", "horizontal gaze correlation " + src + " vs output (Pearson)",
                 PearsonCorrelation(x_src, x_out), "", true);
     r.AddMetric("gaze_corr_y", "vertical gaze correlation " + src + " vs output (Pearson)",
