@@ -5,7 +5,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "models/runtime.h"
 #include "models/tfjs_graph.h"
 
 namespace smile::engine {
@@ -33,15 +32,13 @@ std::vector<cv::Point2f> Anchors() {
 Result<BlazeFaceDetector> BlazeFaceDetector::Load(const BlazeFaceOptions& o) {
   if (o.model != "blazeface" && o.model != "blazeface-front")
     return InvalidArgument("BlazeFace model must be blazeface or blazeface-front, not '" + o.model + "'");
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel(o.model, o.models_dir));
-  SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
-  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
+  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::LoadFetched(o.model, o.models_dir, o.device));
   impl->anchors = Anchors();
   const auto& shapes = impl->graph.input_shapes();
   if (!shapes.empty() && shapes[0].size() == 4 && shapes[0][1] > 0) impl->size = static_cast<int>(shapes[0][1]);
   if (impl->size != 128 && impl->size != 256)
-    return Corrupt(path + ": unexpected BlazeFace input size " + std::to_string(impl->size) + " (expected 128 or 256)");
+    return Corrupt(models::ModelsDir(o.models_dir) + "/" + o.model + ".json: unexpected BlazeFace input size " + std::to_string(impl->size) + " (expected 128 or 256)");
   BlazeFaceDetector d;
   d.impl_ = std::move(impl);
   d.o_ = o;

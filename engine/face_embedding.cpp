@@ -6,7 +6,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/face_detector.h"
-#include "models/runtime.h"
 #include "models/tfjs_graph.h"
 
 namespace smile::engine {
@@ -16,10 +15,8 @@ struct FaceEmbedder::Impl {
 };
 
 Result<FaceEmbedder> FaceEmbedder::Load(const FaceEmbedderOptions& o) {
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("faceres", o.models_dir));
-  SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
-  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
+  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::LoadFetched("faceres", o.models_dir, o.device));
   FaceEmbedder e;
   e.impl_ = std::move(impl);
   return e;

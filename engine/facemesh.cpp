@@ -6,7 +6,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/face_detector.h"
-#include "models/runtime.h"
 #include "models/tfjs_graph.h"
 
 namespace smile::engine {
@@ -49,10 +48,8 @@ struct FaceMesh::Impl {
 };
 
 Result<FaceMesh> FaceMesh::Load(const FaceMeshOptions& o) {
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("facemesh", o.models_dir));
-  SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
-  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
+  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::LoadFetched("facemesh", o.models_dir, o.device));
   // Outputs: Identity_2 = mesh [1, 1404], Identity_1 = face flag [1, 1] (sigmoid applied).
   impl->out_mesh = "Identity_2";
   impl->out_flag = "Identity_1";

