@@ -65,18 +65,10 @@ Result<engine::ReenactSource> LoadReenactSource(const std::string& photo, engine
     return s;
   }
   // No photo: the identity's default layout rendered with its own style is the canvas.
-  cv::Mat labels = session.model()->DefaultLabels();
-  const int side = std::max(256, labels.cols);
-  cv::Mat big;
-  cv::resize(labels, big, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
-  SMILE_ASSIGN_OR_RETURN(cv::Mat canvas, session.renderer().Render(big));
-  engine::Landmarks pts;
-  engine::TrackResult t = session.analyzer().tracker().Update(canvas, 0.0);
-  if (const engine::TrackedFace* f = t.main_face()) pts = engine::ExpressionLandmarks(mesh, canvas, f->landmarks);
-  session.analyzer().Reset();
-  SMILE_LOG(kInfo) << "source: the identity's default layout (" << side << " px); landmarks "
-                   << (pts.empty() ? "from the driver's first frame" : "detected on the rendered layout");
-  return engine::SourceFromLayout(big, canvas, pts);
+  SMILE_ASSIGN_OR_RETURN(engine::ReenactSource src, engine::SourceFromIdentity(session, mesh));
+  SMILE_LOG(kInfo) << "source: the identity's default layout (" << src.canvas.cols << " px); landmarks "
+                   << (src.landmarks.empty() ? "from the driver's first frame" : "detected on the rendered layout");
+  return src;
 }
 
 Status RunReenactJob(const std::vector<std::string>& args) {

@@ -174,6 +174,19 @@ Retargeted Reenactor::Retarget(const Landmarks& driver, const AlignOptions& driv
 
 namespace smile::engine {
 
+Result<ReenactSource> SourceFromIdentity(Session& session, const FaceMesh* mesh) {
+  const cv::Mat labels = session.model()->DefaultLabels();
+  const int side = std::max(256, labels.cols);
+  cv::Mat big;
+  cv::resize(labels, big, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
+  SMILE_ASSIGN_OR_RETURN(cv::Mat canvas, session.renderer().Render(big));
+  Landmarks pts;
+  TrackResult t = session.analyzer().tracker().Update(canvas, 0.0);
+  if (const TrackedFace* f = t.main_face()) pts = ExpressionLandmarks(mesh, canvas, f->landmarks);
+  session.analyzer().Reset();
+  return SourceFromLayout(big, canvas, pts);
+}
+
 AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor, std::shared_ptr<const FaceMesh> mesh) {
   auto last = std::make_shared<Retargeted>();
   auto expression = std::make_shared<ExpressionTracker>(mesh.get());  // `mesh` is kept alive by the capture

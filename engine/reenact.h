@@ -113,6 +113,12 @@ int ClassArea(const cv::Mat& labels, std::initializer_list<int> classes);
 
 namespace smile::engine {
 
+// The session identity's default layout as its own model renders it (side max(256, the layout's)):
+// canvas, labels, and the landmarks the session's tracker finds on it (eyes and lips from `mesh`
+// when given; empty when it finds no face: an undertrained model). The tracker is reset after.
+// The source of `smile reenact --source model.smile` and the identity of `swap --layout identity`.
+Result<ReenactSource> SourceFromIdentity(Session& session, const FaceMesh* mesh = nullptr);
+
 // The analyse stage of a reenactment session: tracks the driver's face in each frame and
 // hands the source's retargeted mask to synthesis, pasted into the source's canvas.
 // Driver frames without a face re-render the last good mask (counted as held), or show

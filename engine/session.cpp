@@ -12,7 +12,6 @@
 
 #include "capture/media_job.h"
 #include "core/log.h"
-#include "engine/face_detector.h"
 #include "engine/parser_choice.h"
 #include "engine/reenact.h"
 #include "core/progress.h"
@@ -154,23 +153,14 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   std::unique_ptr<Session> s(new Session(std::move(model), options, std::move(analyzer)));
   SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px";
   if (options.layout == SessionOptions::Layout::kIdentity) {
-    // The identity's landmarks: found on its default layout rendered with its own style.
-    cv::Mat layout;
-    const cv::Mat labels = s->model_->DefaultLabels();
-    const int side = std::max(256, labels.cols);
-    cv::resize(labels, layout, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
-    SMILE_ASSIGN_OR_RETURN(cv::Mat face, s->renderer_->Render(layout));
-    SMILE_ASSIGN_OR_RETURN(LandmarkDetector landmarker, LandmarkDetector::Load());
-    FaceDetector detector;
-    const std::vector<Detection> faces = detector.Detect(face);
-    if (faces.empty()) {
+    if (auto mesh = FaceMesh::Load(); mesh.ok()) s->layout_mesh_ = std::make_shared<const FaceMesh>(std::move(*mesh));
+    SMILE_ASSIGN_OR_RETURN(ReenactSource id, SourceFromIdentity(*s, s->layout_mesh_.get()));
+    if (id.landmarks.empty()) {
       SMILE_LOG(kWarn) << "layout: no face was found on the identity's own layout as its model renders it (an "
                           "undertrained model?); rendering the driver's layout instead (--layout driver)";
+      s->layout_mesh_.reset();
     } else {
-      if (auto mesh = FaceMesh::Load(); mesh.ok()) s->layout_mesh_ = std::make_shared<const FaceMesh>(std::move(*mesh));
-      const Landmarks id_pts =
-          ExpressionLandmarks(s->layout_mesh_.get(), face, landmarker.Fit(ToGray(face), faces[0].box));
-      s->layout_ = std::make_unique<LayoutRetargeter>(layout, id_pts);
+      s->layout_ = std::make_unique<LayoutRetargeter>(id.labels, id.landmarks);
       s->layout_expression_ = std::make_shared<ExpressionTracker>(s->layout_mesh_.get());
       s->analyzer_.set_parse(false);  // the frame's own mask is not rendered
       SMILE_LOG(kInfo) << "layout: the identity's own, with the driver's brows, eyes and mouth"
