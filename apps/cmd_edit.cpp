@@ -128,6 +128,7 @@ Status RunEvaluate(const ArgParser& p, const EditRequest& base) {
       engine::MaskEditorOptions mo;
       mo.spec = spec;
       mo.seed = base.seed;
+      mo.style_candidates = base.style_draws;
       mo.composite = base.composite;
       mo.attribute_scope = base.attribute_scope;
       SMILE_ASSIGN_OR_RETURN(auto editor, engine::MaskEditor::Load(base.manip, mo));
@@ -174,8 +175,10 @@ Status RunEvaluate(const ArgParser& p, const EditRequest& base) {
       }
     }
   }
-  std::printf("manipulation model %s, seed %llu, %zu sequence folder(s) under %s, every %lld-th map\n",
-              base.manip.c_str(), static_cast<unsigned long long>(base.seed), folders.size(), root.string().c_str(),
+  std::printf("manipulation model %s, seed %llu (best of %d style draws per sequence), %zu sequence folder(s) under "
+              "%s, every %lld-th map\n",
+              base.manip.c_str(), static_cast<unsigned long long>(base.seed), base.style_draws, folders.size(),
+              root.string().c_str(),
               static_cast<long long>(every));
   std::printf("%-14s %7s %8s %12s %14s %10s %8s\n", "edit", "frames", "skipped", "changed-ok", "other-IoU>" ,
               "both-ok", "meanIoU");
@@ -246,6 +249,7 @@ Status RunEdit(const std::vector<std::string>& args) {
       base.seed = static_cast<uint64_t>(s);
     }
     SMILE_RETURN_IF_ERROR(ParseEditScope(p, &base));
+    SMILE_RETURN_IF_ERROR(ParseStyleDraws(p, &base));
     return RunEvaluate(p, base);
   }
   for (const char* o : {"every", "min-iou", "dump"})

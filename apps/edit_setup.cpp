@@ -17,6 +17,11 @@ void AddEditOptions(ArgParser& p) {
   p.Option("manip", "MODEL", "manipulation model for --set (default: the bundled " + DefaultManipPath() + ")", "");
   p.Option("seed", "N", "--set: draw the edited attributes' style from the mapping network with this seed (fixed "
                         "for the whole video; default 0)", "");
+  p.Option("style-draws", "N",
+           "--set with --seed: draw N styles from the seed and keep the one whose edit of the first face's mask best "
+           "does what was asked (some random styles draw faint or no eyeglasses); 1 keeps the seed's first draw "
+           "(default 16)",
+           "");
   p.Option("ref", "PHOTO", "--set: take the edited attributes' style from this photo's mask instead (style encoder)",
            "");
   p.Option("edit-scope", "attribute|changed|whole",
@@ -24,6 +29,13 @@ void AddEditOptions(ArgParser& p) {
            "the edited attributes' classes: eye_g, hat, ear_r, hair; gender edits are not restricted), changed "
            "(every pixel whose class it changed) or whole (its whole output mask)",
            "attribute");
+}
+
+Status ParseStyleDraws(const ArgParser& p, EditRequest* r) {
+  if (!p.Has("style-draws") || p.Get("style-draws").empty()) return Status::Ok();
+  SMILE_ASSIGN_OR_RETURN(int64_t n, p.GetInt("style-draws", 1, 256));
+  r->style_draws = static_cast<int>(n);
+  return Status::Ok();
 }
 
 Status ParseEditScope(const ArgParser& p, EditRequest* r) {
@@ -38,7 +50,7 @@ Status ParseEditScope(const ArgParser& p, EditRequest* r) {
 Result<EditRequest> ParseEditOptions(const ArgParser& p) {
   EditRequest r;
   const bool set = p.Has("set") && !p.Get("set").empty();
-  for (const char* o : {"manip", "seed", "ref"})
+  for (const char* o : {"manip", "seed", "ref", "style-draws"})
     if (!set && p.Has(o) && !p.Get(o).empty())
       return InvalidArgument(std::string("--") + o + " only applies to an attribute edit; add --set, e.g. --set "
                              "+eyeglasses");
@@ -46,10 +58,14 @@ Result<EditRequest> ParseEditOptions(const ArgParser& p) {
   SMILE_ASSIGN_OR_RETURN(r.spec, engine::ParseEditSpec(p.Get("set")));
   r.enabled = true;
   SMILE_RETURN_IF_ERROR(ParseEditScope(p, &r));
+  SMILE_RETURN_IF_ERROR(ParseStyleDraws(p, &r));
   const bool seed = p.Has("seed") && !p.Get("seed").empty();
   r.ref = p.Get("ref");
   if (seed && !r.ref.empty())
     return InvalidArgument("give --seed (style drawn by the mapping network) or --ref (style of a photo), not both");
+  if (!r.ref.empty() && p.Has("style-draws") && !p.Get("style-draws").empty())
+    return InvalidArgument("--style-draws chooses among styles drawn from --seed; with --ref the style is the photo's, "
+                           "so leave --style-draws out");
   if (seed) {
     SMILE_ASSIGN_OR_RETURN(int64_t s, p.GetInt("seed", 0, INT64_MAX));
     r.seed = static_cast<uint64_t>(s);
@@ -73,6 +89,7 @@ Status AttachEditor(const EditRequest& request, engine::Session& session) {
   engine::MaskEditorOptions mo;
   mo.spec = request.spec;
   mo.seed = request.seed;
+  mo.style_candidates = request.style_draws;
   mo.composite = request.composite;
   mo.attribute_scope = request.attribute_scope;
   if (!request.ref.empty()) {

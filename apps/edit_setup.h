@@ -23,6 +23,7 @@ struct EditRequest {
   engine::EditSpec spec;
   std::string manip;     // model path (checked to exist)
   uint64_t seed = 0;
+  int style_draws = 16;  // --style-draws (engine::MaskEditorOptions::style_candidates)
   std::string ref;       // reference photo, empty: latent-guided (--seed)
   // --edit-scope: attribute (both true), changed (composite only) or whole (neither); see
   // engine::MaskEditorOptions.
@@ -31,6 +32,8 @@ struct EditRequest {
 
 // Reads --edit-scope into `r` (exit-2 error on a bad value).
 Status ParseEditScope(const ArgParser& p, EditRequest* r);
+// Reads --style-draws (1..256) into `r` when given.
+Status ParseStyleDraws(const ArgParser& p, EditRequest* r);
 
 // Validates the options (before any model loads): --set syntax (unknown names list the
 // valid ones, exit 2), --seed and --ref exclusive, --manip/--seed/--ref need --set, the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -138,6 +139,7 @@ struct MaskEditor::Impl {
   models::ManipMapping f{nullptr};
   models::ManipStyleEncoder e{nullptr};
   torch::Tensor style;  // (1,144)
+  int candidate = 0;    // kept latent-guided draw
   std::array<int, models::kNumAttributes> src{}, trg{};
   MaskEditStats stats;
   // attribute_scope: 256-entry table, 255 for the edited attributes' classes; empty when the
@@ -178,6 +180,37 @@ struct MaskEditor::Impl {
     if (small) *small = m;
     auto t = torch::from_blob(m.data, {1, s, s}, torch::kUInt8).to(torch::kLong);
     return models::OneHotMask(t, config.num_classes);
+  }
+  // One square CV_8U mask edited with `st` (composite / scope as the options say).
+  cv::Mat Apply(const cv::Mat& labels, const torch::Tensor& st) {
+    torch::NoGradGuard ng;
+    cv::Mat small;
+    auto x = OneHot(labels, &small);
+    auto logits = g->forward(x, st);  // (1,C,S,S)
+    const int n = labels.rows, s = config.manip_size;
+    auto up = logits;
+    if (n != s)
+      up = torch::nn::functional::interpolate(
+          logits, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{n, n})
+                      .mode(torch::kBilinear).align_corners(false));
+    auto up_arg = up.argmax(1).squeeze(0).to(torch::kUInt8).contiguous();
+    cv::Mat full(n, n, CV_8UC1, up_arg.data_ptr<uint8_t>());
+    if (!options.composite) return full.clone();
+    auto small_arg = logits.argmax(1).squeeze(0).to(torch::kUInt8).contiguous();
+    cv::Mat net_small(s, s, CV_8UC1, small_arg.data_ptr<uint8_t>());
+    cv::Mat changed = net_small != small;
+    cv::dilate(changed, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+    cv::Mat changed_full;
+    cv::resize(changed, changed_full, cv::Size(n, n), 0, 0, cv::INTER_NEAREST);
+    if (!scope_table.empty()) {
+      cv::Mat from, to;
+      cv::LUT(labels, scope_table, from);
+      cv::LUT(full, scope_table, to);
+      changed_full &= (from | to);
+    }
+    cv::Mat out = labels.clone();
+    full.copyTo(out, changed_full);
+    return out;
   }
 };
 
@@ -251,20 +284,40 @@ Status MaskEditor::FixStyle(const cv::Mat& labels) {
     m.trg[a] = want >= 0 ? want : m.src[a];
   }
   std::vector<torch::Tensor> own = m.e->forward(m.OneHot(labels, nullptr));
-  std::vector<torch::Tensor> target;
+  auto compose = [&](const std::vector<torch::Tensor>& target) {
+    std::vector<torch::Tensor> slices;
+    for (int a = 0; a < models::kNumAttributes; ++a) {
+      const bool edited = m.options.spec.Choice(a) >= 0;
+      slices.push_back(edited ? target[models::DomainIndex(a, m.trg[a])] : own[models::DomainIndex(a, m.src[a])]);
+    }
+    return torch::cat(slices, 1).contiguous();
+  };
+  m.candidate = 0;
   if (!m.options.reference_labels.empty()) {
-    target = m.e->forward(m.OneHot(m.options.reference_labels, nullptr));
-  } else {
-    auto gen = at::detail::createCPUGenerator(m.options.seed);
+    m.style = compose(m.e->forward(m.OneHot(m.options.reference_labels, nullptr)));
+    return Status::Ok();
+  }
+  // Latent-guided: candidate k is the k-th latent drawn from the seed's generator, so
+  // candidate 0 is the seed's plain draw and a larger candidate count never changes it.
+  auto gen = at::detail::createCPUGenerator(m.options.seed);
+  const int tries = std::max(1, m.options.style_candidates);
+  const cv::Mat square = labels.rows == labels.cols ? labels : cv::Mat();
+  double best_score = -1e9;
+  for (int k = 0; k < tries; ++k) {
     auto z = torch::randn({1, m.config.manip_latent_dim}, gen);
-    target = m.f->forward(z);
+    torch::Tensor st = compose(m.f->forward(z));
+    if (tries == 1 || square.empty()) {
+      m.style = st;
+      break;
+    }
+    const EditCheck c = CheckEdit(square, m.Apply(square, st), m.options.spec);
+    const double score = (c.asked_ok ? 10.0 : 0.0) + c.margin;
+    if (score > best_score + 1e-9) {
+      best_score = score;
+      m.style = st;
+      m.candidate = k;
+    }
   }
-  std::vector<torch::Tensor> slices;
-  for (int a = 0; a < models::kNumAttributes; ++a) {
-    const bool edited = m.options.spec.Choice(a) >= 0;
-    slices.push_back(edited ? target[models::DomainIndex(a, m.trg[a])] : own[models::DomainIndex(a, m.src[a])]);
-  }
-  m.style = torch::cat(slices, 1).contiguous();
   return Status::Ok();
 }
 
@@ -274,37 +327,7 @@ Result<cv::Mat> MaskEditor::Edit(const cv::Mat& labels) {
   Impl& m = *impl_;
   const auto t0 = std::chrono::steady_clock::now();
   if (!m.style.defined()) SMILE_RETURN_IF_ERROR(FixStyle(labels));
-  torch::NoGradGuard ng;
-  cv::Mat small;
-  auto x = m.OneHot(labels, &small);
-  auto logits = m.g->forward(x, m.style);  // (1,C,S,S)
-  const int n = labels.rows, s = m.config.manip_size;
-  auto up = logits;
-  if (n != s)
-    up = torch::nn::functional::interpolate(
-        logits, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{n, n})
-                    .mode(torch::kBilinear).align_corners(false));
-  auto up_arg = up.argmax(1).squeeze(0).to(torch::kUInt8).contiguous();
-  cv::Mat full(n, n, CV_8UC1, up_arg.data_ptr<uint8_t>());
-  cv::Mat out;
-  if (!m.options.composite) {
-    out = full.clone();
-  } else {
-    auto small_arg = logits.argmax(1).squeeze(0).to(torch::kUInt8).contiguous();
-    cv::Mat net_small(s, s, CV_8UC1, small_arg.data_ptr<uint8_t>());
-    cv::Mat changed = net_small != small;
-    cv::dilate(changed, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
-    cv::Mat changed_full;
-    cv::resize(changed, changed_full, cv::Size(n, n), 0, 0, cv::INTER_NEAREST);
-    if (!m.scope_table.empty()) {
-      cv::Mat from, to;
-      cv::LUT(labels, m.scope_table, from);
-      cv::LUT(full, m.scope_table, to);
-      changed_full &= (from | to);
-    }
-    out = labels.clone();
-    full.copyTo(out, changed_full);
-  }
+  cv::Mat out = m.Apply(labels, m.style);
   m.stats.changed_fraction_sum += static_cast<double>(cv::countNonZero(out != labels)) / out.total();
   ++m.stats.frames;
   m.stats.ms_total += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -326,6 +349,7 @@ std::vector<float> MaskEditor::style() const {
   return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
 }
 
+int MaskEditor::style_candidate() const { return impl_->candidate; }
 std::array<int, models::kNumAttributes> MaskEditor::source_choices() const { return impl_->src; }
 std::array<int, models::kNumAttributes> MaskEditor::target_choices() const { return impl_->trg; }
 const models::ModelConfig& MaskEditor::config() const { return impl_->config; }
@@ -336,7 +360,13 @@ std::string MaskEditor::Describe() const {
   std::ostringstream os;
   os << "manipulation " << impl_->config.manip_size << " px (" << impl_->config.preset << ") from "
      << impl_->source_desc << ", edit " << impl_->options.spec.ToString() << ", style: "
-     << (impl_->options.reference_labels.empty() ? "seed " + std::to_string(impl_->options.seed) : "reference mask")
+     << (impl_->options.reference_labels.empty()
+             ? "seed " + std::to_string(impl_->options.seed) +
+                   (impl_->options.style_candidates > 1
+                        ? " (draw " + std::to_string(impl_->candidate + 1) + " of " +
+                              std::to_string(impl_->options.style_candidates) + " kept)"
+                        : "")
+             : "reference mask")
      << (!impl_->options.composite          ? ", whole mask replaced"
          : impl_->options.attribute_scope ? ""
                                           : ", every changed class kept");
@@ -354,6 +384,14 @@ EditCheck CheckEdit(const cv::Mat& before, const cv::Mat& after, const EditSpec&
   const double face = std::max<int64_t>(1, FaceArea(hb));
   const auto dom_after = MaskDomains(after);
   bool ok = true;
+  double margin = 1e9;
+  auto inside = [&](double frac, double lo, double hi) {  // ln distance to the nearest bound
+    const double f = std::max(frac, 1e-6);
+    double d = 3.0;
+    if (lo > 0) d = std::min(d, std::log(f / lo));
+    if (hi > 0) d = std::min(d, std::log(hi / f));
+    margin = std::min(margin, d);
+  };
   cv::Mat excluded = cv::Mat::zeros(before.size(), CV_8UC1);
   for (const auto& e : spec.edits) {
     if (e.attribute < 0 || e.attribute >= models::kNumAttributes) continue;
@@ -362,9 +400,18 @@ EditCheck CheckEdit(const cv::Mat& before, const cv::Mat& after, const EditSpec&
       excluded |= (before == cls) | (after == cls);
       const double frac = ha[cls] / face;
       switch (e.attribute) {
-        case 1: ok &= e.choice ? (frac >= 0.02 && frac <= 0.40) : frac < 0.005; break;
-        case 5: ok &= e.choice ? (frac >= 0.05 && frac <= 1.50) : frac < 0.01; break;
-        case 4: ok &= e.choice ? frac >= 0.001 : frac < 0.0005; break;
+        case 1:
+          ok &= e.choice ? (frac >= 0.02 && frac <= 0.40) : frac < 0.005;
+          inside(frac, e.choice ? 0.02 : 0, e.choice ? 0.40 : 0.005);
+          break;
+        case 5:
+          ok &= e.choice ? (frac >= 0.05 && frac <= 1.50) : frac < 0.01;
+          inside(frac, e.choice ? 0.05 : 0, e.choice ? 1.50 : 0.01);
+          break;
+        case 4:
+          ok &= e.choice ? frac >= 0.001 : frac < 0.0005;
+          inside(frac, e.choice ? 0.001 : 0, e.choice ? 0 : 0.0005);
+          break;
         default: break;
       }
     } else if (e.attribute != 0) {
@@ -373,6 +420,7 @@ EditCheck CheckEdit(const cv::Mat& before, const cv::Mat& after, const EditSpec&
     }
   }
   r.asked_ok = ok;
+  r.margin = margin > 1e8 ? 0.0 : margin;
   // Mean IoU of the remaining classes on the pixels no edited class touches.
   cv::Mat keep = excluded == 0;
   double sum = 0;

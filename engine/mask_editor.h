@@ -2,7 +2,8 @@
 // manipulation generator (models/manip.h) on each frame's aligned 19-class mask for a
 // requested edit such as "+eyeglasses,-hat,+bangs".
 //
-// Stability over time: the 144-d manipulation style is FIXED for the whole job. It is
+// Stability over time: the 144-d manipulation style is FIXED for the whole job (latent-guided:
+// the best of `style_candidates` draws on the first mask, see MaskEditorOptions). It is
 // built once, at the first mask, one 16/64-d slice per attribute (the paper's split
 // style, models/attributes.h):
 //   - edited attributes: the target domain's head of the mapping network for a latent
@@ -68,6 +69,11 @@ std::array<int, models::kNumAttributes> MaskDomains(const cv::Mat& labels);
 struct MaskEditorOptions {
   EditSpec spec;
   uint64_t seed = 0;         // latent for the edited attributes' styles (latent-guided)
+  // Latent-guided only: draw this many latents from `seed` (the first is the seed's plain
+  // draw) and keep the one whose edit of the first mask best does what was asked (CheckEdit:
+  // passes, then the widest margin). Some random styles draw faint or no eyeglasses; this
+  // keeps "+eyeglasses" from silently doing nothing. 1: the seed's first draw, unchecked.
+  int style_candidates = 16;
   cv::Mat reference_labels;  // aligned CV_8U mask of a reference photo: its style (reference-guided)
   bool composite = true;     // keep the input where the network did not change the class
   // With composite: a changed pixel is kept only where its input or its new class belongs to an
@@ -105,6 +111,8 @@ class MaskEditor {
   bool style_fixed() const;
   // The fixed style (144 floats), empty before it is fixed.
   std::vector<float> style() const;
+  // Latent-guided: which of the options' style_candidates was kept (0 = the seed's first draw).
+  int style_candidate() const;
   // Domain choices the style was built for: source (read from the first mask) and target.
   std::array<int, models::kNumAttributes> source_choices() const;
   std::array<int, models::kNumAttributes> target_choices() const;
@@ -127,6 +135,10 @@ struct EditCheck {
   bool asked_ok = false;  // every edited attribute is in its target domain (area rule below)
   double other_iou = 0;   // mean IoU of the classes present in input or output, on pixels that
                           // are not an edited attribute's class in either
+  // How far inside the area rule the edited classes are (smallest over the edits that have
+  // one): ln of the ratio to the nearest bound, positive inside, capped at 3; 0 when no edit
+  // has an area rule.
+  double margin = 0;
   bool ok(double min_iou = 0.8) const { return asked_ok && other_iou > min_iou; }
 };
 // Area rule ("reasonable area", fractions of the face area skin..l_lip of the input):

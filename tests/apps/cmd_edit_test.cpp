@@ -47,7 +47,7 @@ int CountLines(const std::string& s) { return static_cast<int>(std::count(s.begi
 TEST(CliEdit, HelpAndBadArguments) {
   CmdRun help = Smile({"edit", "--help"});
   EXPECT_EQ(help.code, 0);
-  for (const char* opt : {"--input", "--set", "--seed", "--ref", "--manip", "--identity", "--evaluate"})
+  for (const char* opt : {"--input", "--set", "--seed", "--style-draws", "--ref", "--manip", "--identity", "--evaluate"})
     EXPECT_NE(help.out.find(opt), std::string::npos) << opt;
   for (const char* cmd : {"swap", "reenact", "live"}) {
     CmdRun h = Smile({cmd, "--help"});
@@ -67,6 +67,13 @@ TEST(CliEdit, HelpAndBadArguments) {
                        "x.smile", "-o", "o.mp4"});
   EXPECT_EQ(both.code, 2) << both.out;
   EXPECT_NE(both.out.find("not both"), std::string::npos) << both.out;
+  CmdRun draws_ref = Smile({"edit", "--input", "in.mp4", "--set", "+hat", "--style-draws", "4", "--ref", "r.jpg",
+                            "--identity", "x.smile", "-o", "o.mp4"});
+  EXPECT_EQ(draws_ref.code, 2) << draws_ref.out;
+  EXPECT_NE(draws_ref.out.find("--style-draws"), std::string::npos) << draws_ref.out;
+  CmdRun draws_zero = Smile({"edit", "--input", "in.mp4", "--set", "+hat", "--style-draws", "0", "--identity",
+                             "x.smile", "-o", "o.mp4"});
+  EXPECT_EQ(draws_zero.code, 2) << draws_zero.out;
   CmdRun no_set = Smile({"edit", "--input", "in.mp4", "--identity", "x.smile", "-o", "o.mp4"});
   EXPECT_EQ(no_set.code, 2) << no_set.out;
   EXPECT_NE(no_set.out.find("--set"), std::string::npos) << no_set.out;

@@ -53,8 +53,9 @@ models::ModelConfig Tiny() {
 }
 
 std::unique_ptr<MaskEditor> RandomEditor(const std::string& set, uint64_t seed = 0, cv::Mat ref = {},
-                                         bool composite = true, bool attribute_scope = false) {
+                                         bool composite = true, bool attribute_scope = false, int draws = 16) {
   MaskEditorOptions o;
+  o.style_candidates = draws;
   auto spec = ParseEditSpec(set);
   EXPECT_TRUE(spec.ok()) << spec.status().ToString();
   o.spec = *spec;
@@ -224,6 +225,78 @@ TEST(MaskEditor, AttributeScopeKeepsOnlyChangesOfTheEditedClasses) {
   EXPECT_EQ(cv::countNonZero(*gs != *gc), 0);
 }
 
+// --style-draws: the kept draw is the best of the N by CheckEdit on the first mask (asked, then margin),
+// draw k is the k-th latent of the seed (so N = 1 is the seed's plain draw and a larger N only adds
+// candidates), and a reference style is never replaced.
+TEST(MaskEditor, StyleDrawsKeepTheDrawThatBestDoesWhatWasAsked) {
+  const cv::Mat in = FaceMask(64);
+  const auto spec = *ParseEditSpec("+eyeglasses");
+  auto score = [&](MaskEditor& e) {
+    auto out = e.Edit(in);
+    EXPECT_TRUE(out.ok());
+    const EditCheck c = CheckEdit(in, *out, spec);
+    return (c.asked_ok ? 10.0 : 0.0) + c.margin;
+  };
+  auto one = RandomEditor("+eyeglasses", 3, {}, true, false, 1);
+  ASSERT_TRUE(one);
+  const double s1 = score(*one);
+  EXPECT_EQ(one->style_candidate(), 0);
+  double previous = s1;
+  for (int draws : {2, 4, 16}) {
+    auto many = RandomEditor("+eyeglasses", 3, {}, true, false, draws);
+    ASSERT_TRUE(many);
+    const double s = score(*many);
+    EXPECT_GE(s, previous - 1e-9) << draws << " draws scored below fewer draws";
+    EXPECT_LT(many->style_candidate(), draws);
+    previous = s;
+    // Keeping only the draws up to the kept one gives the same style (draw k does not depend on N).
+    auto prefix = RandomEditor("+eyeglasses", 3, {}, true, false, many->style_candidate() + 1);
+    ASSERT_TRUE(prefix);
+    ASSERT_TRUE(prefix->Edit(in).ok());
+    EXPECT_EQ(prefix->style(), many->style()) << draws;
+    std::printf("%2d draws: kept draw %d, score %.3f (1 draw: %.3f)\n", draws, many->style_candidate(), s, s1);
+  }
+  auto ref = RandomEditor("+eyeglasses", 3, FaceMask(64, 2, true, false), true, false, 16);
+  ASSERT_TRUE(ref);
+  ASSERT_TRUE(ref->Edit(in).ok());
+  EXPECT_EQ(ref->style_candidate(), 0);
+  auto ref1 = RandomEditor("+eyeglasses", 3, FaceMask(64, 2, true, false), true, false, 1);
+  ASSERT_TRUE(ref1->Edit(in).ok());
+  EXPECT_EQ(ref->style(), ref1->style());
+}
+
+// The bundled model adds eyeglasses to both CelebAMask-HQ ground-truth maps with the default 16
+// draws, further inside the area rule than its first draw (which passes here only just, and on
+// 36 % of the held-out video frames for seed 0: issue #8).
+TEST(MaskEditorMedia, BundledModelAddsEyeglassesWithStyleDraws) {
+  const std::string model = std::string(SMILE_SOURCE_DIR) + "/assets/models/manip.smile";
+  if (!fs::exists(model)) GTEST_SKIP() << "no bundled manipulation model at " << model;
+  const fs::path dir = fs::path(SMILE_MEDIA_DIR) / "celebamask";
+  if (!fs::exists(dir / "0.png")) GTEST_SKIP() << "shared media not found at " << dir;
+  for (int i = 0; i < 2; ++i) {
+    cv::Mat gt = cv::imread((dir / (std::to_string(i) + ".png")).string(), cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(gt.empty());
+    cv::resize(gt, gt, cv::Size(256, 256), 0, 0, cv::INTER_NEAREST);
+    for (uint64_t seed : {0, 3}) {
+      for (int draws : {1, 16}) {
+        MaskEditorOptions o;
+        o.spec = *ParseEditSpec("+eyeglasses");
+        o.seed = seed;
+        o.style_candidates = draws;
+        auto e = MaskEditor::Load(model, o);
+        ASSERT_TRUE(e.ok()) << e.status().ToString();
+        auto out = (*e)->Edit(gt);
+        ASSERT_TRUE(out.ok());
+        const EditCheck c = CheckEdit(gt, *out, o.spec);
+        std::printf("map %d seed %llu, %2d draws (kept %d): eye_g %.1f %% of the mask, asked %d, margin %.2f\n", i,
+                    static_cast<unsigned long long>(seed), draws, (*e)->style_candidate(),
+                    100.0 * cv::countNonZero(*out == kEyeG) / out->total(), c.asked_ok, c.margin);
+        if (draws > 1) EXPECT_TRUE(c.ok()) << "map " << i << " seed " << seed;
+      }
+    }
+  }
+}
+
 // The bundled manipulation model (assets/models/manip.smile, trained by scripts/train_manip.sh on
 // the shared clips' masks) on the two CelebAMask-HQ ground-truth maps it never saw: a hat appears
 // with a sensible area, and a drawn hat (the classes of models/attributes.h) goes away again.
@@ -302,7 +375,10 @@ TEST(MaskEditor, CheckEditJudgesAreaAndOtherRegions) {
   EXPECT_TRUE(c.asked_ok);
   EXPECT_GT(c.other_iou, 0.95);
   EXPECT_TRUE(c.ok());
+  EXPECT_GT(c.margin, 0);
   EXPECT_FALSE(CheckEdit(plain, plain, add).asked_ok);  // nothing drawn
+  EXPECT_LT(CheckEdit(plain, plain, add).margin, 0);
+  EXPECT_DOUBLE_EQ(CheckEdit(glasses, plain, remove).margin, 3.0);  // none left: capped
   EXPECT_TRUE(CheckEdit(glasses, plain, remove).ok());
   EXPECT_FALSE(CheckEdit(glasses, glasses, remove).asked_ok);
   EXPECT_TRUE(CheckEdit(plain, hat, add_hat).ok());
