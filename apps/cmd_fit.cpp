@@ -217,6 +217,7 @@ Status RunFit(const std::vector<std::string>& args) {
     }
   }
   ProgressBar bar("fit", iters > 0 ? iters : 0, "it");
+  if (resume_at > 0) bar.ResumeFrom(resume_at);
   char extra[160];
   auto on_progress = [&](int64_t it, const std::map<std::string, double>& losses, double psnr) {
     auto get = [&](const char* k) { auto i = losses.find(k); return i == losses.end() ? 0.0 : i->second; };

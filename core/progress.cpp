@@ -1,5 +1,6 @@
 #include "core/progress.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -26,7 +27,7 @@ bool ProgressBar::quiet() { return g_quiet.load(); }
 
 double ProgressBar::rate() const {
   double elapsed = (SteadyMicros() - start_us_) / 1e6;
-  return elapsed > 0 ? done_ / elapsed : 0.0;
+  return elapsed > 0 ? (done_ - resumed_at_) / elapsed : 0.0;
 }
 
 std::string ProgressBar::FormatDuration(double seconds) {
@@ -42,7 +43,7 @@ std::string ProgressBar::RateUnit() const { return unit_ == "frames" ? "fps" : u
 
 std::string ProgressBar::Render(int64_t done, double elapsed_s, const std::string& extra, int width) const {
   char buf[512];
-  double rate = elapsed_s > 0 ? done / elapsed_s : 0.0;
+  double rate = elapsed_s > 0 ? std::max<int64_t>(0, done - resumed_at_) / elapsed_s : 0.0;
   std::string out = label_ + " ";
   if (total_ > 0) {
     double frac = std::min(1.0, static_cast<double>(done) / total_);

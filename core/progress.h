@@ -23,6 +23,9 @@ class ProgressBar {
   void Update(int64_t done, const std::string& extra = "");
   void Increment(const std::string& extra = "") { Update(done_ + 1, extra); }
   void SetTotal(int64_t total) { total_ = total; }
+  // A resumed job: `done` items were finished by an earlier run, so the rate (and the ETA)
+  // count only what this run does.
+  void ResumeFrom(int64_t done) { done_ = resumed_at_ = done; }
   // Draws the final state and moves to a new line.
   void Finish(const std::string& extra = "");
 
@@ -39,6 +42,7 @@ class ProgressBar {
   int64_t total_;
   std::string unit_;
   int64_t done_ = 0;
+  int64_t resumed_at_ = 0;
   int64_t start_us_;
   int64_t last_draw_us_ = 0;
   bool enabled_;

@@ -22,6 +22,19 @@ TEST(ProgressBar, UnknownTotalShowsElapsed) {
   EXPECT_NE(line.find("30 it  3.0 it/s  elapsed 0:10"), std::string::npos) << line;
 }
 
+// A resumed job (smile fit --resume at iteration 1196): the rate and the ETA count only this run's work.
+TEST(ProgressBar, ResumedJobCountsOnlyThisRunsRate) {
+  ProgressBar bar("fit", 2000, "it");
+  bar.ResumeFrom(1200);
+  std::string line = bar.Render(1230, 10.0, "");
+  EXPECT_NE(line.find("1230/2000 it  3.0 it/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 4:17"), std::string::npos) << line;  // 770 left at 3 it/s
+  ProgressBar open("fit", 0, "it");
+  open.ResumeFrom(1196);
+  line = open.Render(1243, 30.0, "");
+  EXPECT_NE(line.find("1243 it  1.6 it/s"), std::string::npos) << line;  // not 41.4
+}
+
 TEST(ProgressBar, FormatsDurations) {
   EXPECT_EQ(ProgressBar::FormatDuration(5), "0:05");
   EXPECT_EQ(ProgressBar::FormatDuration(3725), "1:02:05");
