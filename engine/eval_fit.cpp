@@ -186,7 +186,8 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   r.info.set("config", config.preset + " (" + std::to_string(s) + " px)");
   r.info.set("held-out frames", std::to_string(start) + " .. " + std::to_string(total > 0 ? total - 1 : -1) +
                                     (step > 1 ? " every " + std::to_string(step) : ""));
-  for (const char* k : {"sources", "iterations", "seconds", "holdout_psnr_db", "holdout_ssim"}) {
+  for (const char* k :
+       {"sources", "iterations", "seconds", "holdout_psnr_db", "holdout_ssim", "holdout_nearest_train_psnr_db"}) {
     auto it = metadata.find(k);
     if (it != metadata.end()) r.info.set(std::string("model ") + k, it->second);
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -71,6 +72,29 @@ void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, double share, st
 }
 
 }  // namespace
+
+double NearestTrainingPsnr(const std::vector<FitSample>& train, const std::vector<FitSample>& held) {
+  if (train.empty() || held.empty()) return NAN;
+  double sum = 0;
+  int n = 0;
+  for (const auto& h : held) {
+    const cv::Mat region = HeadRegion(h.labels);
+    const double count = static_cast<double>(cv::countNonZero(region)) * h.image.channels();
+    if (count <= 0) continue;
+    double best = std::numeric_limits<double>::infinity();
+    for (const auto& t : train) {
+      if (t.image.size() != h.image.size() || t.image.type() != h.image.type()) continue;
+      best = std::min(best, cv::norm(t.image, h.image, cv::NORM_L2SQR, region));
+    }
+    if (!std::isfinite(best)) continue;
+    // Same figure as Psnr (mean squared error over the region's pixels and channels); an exact
+    // copy counts as 99 dB so that the mean stays finite.
+    const double mse = best / count;
+    sum += mse > 0 ? std::min(99.0, 10.0 * std::log10(255.0 * 255.0 / mse)) : 99.0;
+    ++n;
+  }
+  return n ? sum / n : NAN;
+}
 
 FitOptions DefaultFitOptions() {
   FitOptions o;
@@ -190,6 +214,13 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   result.train_samples = static_cast<int>(train_idx.size());
   result.holdout_samples = static_cast<int>(hold_idx.size());
   result.holdout_is_training = few_shot;
+  if (!few_shot) {
+    std::vector<FitSample> held;
+    for (size_t i : hold_idx) held.push_back(samples[i]);
+    result.holdout_nearest_train_psnr = NearestTrainingPsnr(train_samples, held);
+    SMILE_LOG(kInfo) << "fit: " << held.size() << " held-out crops; the closest training crop to each scores "
+                     << result.holdout_nearest_train_psnr << " dB head PSNR on average";
+  }
   std::mt19937_64 rng(options.seed);
   double prior_seconds = 0;  // time spent before a resume
   int64_t first_iteration = 0;

@@ -5,6 +5,7 @@
 // EMA weights, and computes the identity's fixed style matrix.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -87,7 +88,15 @@ struct FitResult {
   bool holdout_is_training = false;            // few-shot: no frame could be held out
   bool interrupted = false;
   int64_t resumed_from = 0;                    // iteration the fit resumed at (0: fresh)
+  // How new the held-out crops are: each held-out crop's best head-region PSNR against any
+  // training crop (what showing the closest training frame would score), averaged; NaN for
+  // few-shot fits. A model that only recalls its training frames scores about this.
+  double holdout_nearest_train_psnr = NAN;
 };
+
+// The mean over `held` of the best head-region PSNR (HeadRegion of the held-out mask) of any
+// crop in `train` against it (NaN when either is empty).
+double NearestTrainingPsnr(const std::vector<FitSample>& train, const std::vector<FitSample>& held);
 
 // Trains until the budget is spent or a stop is requested (the best model so far is kept).
 // `on_progress(iteration, losses, held_out_psnr)` is called after every iteration.

@@ -6,6 +6,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/face_labels.h"
+#include "core/image_metrics.h"
 #include "test_util.h"
 
 namespace smile::training {
@@ -52,6 +54,29 @@ TEST(IdentityFit, HoldsOutTheLastSliceOfAClip) {
   EXPECT_EQ(fit->iterations, 4);
   EXPECT_TRUE(std::isfinite(fit->best_psnr));
   EXPECT_EQ(fit->style.sizes(), (std::vector<int64_t>{1, 19, Tiny().synth_style_dim}));
+  // The held-out crops (shifts 1, 2) appear among the training crops: nothing new to learn.
+  EXPECT_DOUBLE_EQ(fit->holdout_nearest_train_psnr, 99.0);
+}
+
+// The closest-training-crop reference: best head-region PSNR per held-out crop (as core Psnr
+// counts it), averaged; an exact copy counts 99 dB; few-shot fits have none.
+TEST(IdentityFit, NearestTrainingPsnrIsTheBestMatchPerHeldOutCrop) {
+  const FitSample a = SyntheticSample(32, 0), b = SyntheticSample(32, 3);
+  FitSample noisy{a.image.clone(), a.labels.clone()};
+  cv::Mat noise(32, 32, CV_8UC3);
+  cv::randu(noise, 0, 9);
+  noisy.image += noise;
+  const double exact = Psnr(noisy.image, a.image, HeadRegion(noisy.labels));
+  ASSERT_TRUE(std::isfinite(exact));
+  EXPECT_NEAR(NearestTrainingPsnr({b, a}, {noisy}), exact, 1e-9);  // the closer one, a, counts
+  EXPECT_NEAR(NearestTrainingPsnr({a}, {noisy}), exact, 1e-9);
+  EXPECT_LT(NearestTrainingPsnr({b}, {noisy}), exact);
+  EXPECT_DOUBLE_EQ(NearestTrainingPsnr({a, b}, {a}), 99.0);
+  EXPECT_NEAR(NearestTrainingPsnr({a, b}, {a, noisy}), (99.0 + exact) / 2, 1e-9);
+  EXPECT_TRUE(std::isnan(NearestTrainingPsnr({}, {a})));
+  auto fit = FitIdentity({a}, Tiny(), Quick(2));
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  EXPECT_TRUE(std::isnan(fit->holdout_nearest_train_psnr));  // one photo: nothing held out
 }
 
 TEST(IdentityFit, OnePhotoIsExpandedByAugmentationAndSaysNothingWasHeldOut) {
