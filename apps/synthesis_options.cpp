@@ -8,6 +8,11 @@ void AddSynthesisOptions(ArgParser& p) {
            "arithmetic of the fast synthesis path: fp32 (exact) or bf16 (about 1e-2 error, 1.3-1.6x faster "
            "on CPUs with AMX or AVX-512 BF16, slower elsewhere)",
            "fp32");
+  p.Option("stabilize", "F",
+           "temporal stabilisation of the rendered head, 0..0.95: how much of a small frame-to-frame texture change "
+           "is damped (the previous render, moved with the face, blended in; large changes such as an opening mouth "
+           "pass at once); 0 = off",
+           "0.6");
 }
 
 void AddLayoutOption(ArgParser& p) {
@@ -40,6 +45,7 @@ Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so) {
   if (bf16 && fast == "off")
     return InvalidArgument("--precision bf16 runs the fast path; drop --fast off (the plain forward is fp32)");
   so->fast_synthesis = fast == "on";
+  SMILE_ASSIGN_OR_RETURN(so->stabilize, p.GetDouble("stabilize", 0, 0.95));
   so->bf16_synthesis = bf16;
   return Status::Ok();
 }

@@ -1,4 +1,4 @@
-// --fast and --precision: how the synthesis stage renders, for every command that renders
+// --fast, --precision and --stabilize: how the synthesis stage renders, for every command that renders
 // heads in a Session (swap, reenact, live, edit, bench pipeline), declared and applied in one place.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 namespace smile::app {
 
-// Declares --fast on|off and --precision fp32|bf16.
+// Declares --fast on|off, --precision fp32|bf16 and --stabilize F.
 void AddSynthesisOptions(ArgParser& p);
 // Reads them into `so` (exit-2 error on a bad value).
 Status ApplySynthesisOptions(const ArgParser& p, engine::SessionOptions* so);

@@ -139,6 +139,9 @@ Session::Session(models::IdentityModel model, const SessionOptions& o, FaceAnaly
     : model_(std::move(model)), options_(o), analyzer_(std::move(analyzer)) {
   renderer_ = std::make_unique<HeadRenderer>(model_->network, model_->style, o.fast_synthesis, o.bf16_synthesis);
   if (o.style_bank && !model_->bank.empty()) renderer_->SetStyleBank(model_->bank);
+  StabilizerOptions so;
+  so.strength = o.stabilize;
+  stabilizer_ = TemporalStabilizer(so);
 }
 
 Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, const SessionOptions& options,
@@ -222,10 +225,12 @@ Status Session::Compose(SessionItem& item) {
   if (!item.render || item.rendered.empty()) {
     item.output = base;  // shared, not modified
     color_state_.reset();  // the next face starts its own colour match
+    stabilizer_.Reset();
     return Status::Ok();
   }
   cv::Mat region = item.region.empty() ? HeadRegion(item.labels) : item.region;
   cv::Mat rendered = item.rendered;
+  if (options_.stabilize > 0 && rendered.type() == CV_8UC3) rendered = stabilizer_.Apply(rendered, item.alignment);
   const double color = options_.color;
   if (color > 0 && !item.color_ref.empty()) {
     // Means of skin and nose only (ColorStatsRegion, match_spread off): the whole head's statistics,
@@ -266,6 +271,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
   ProgressBar bar(options_.label, live ? 0 : total);
 
   color_state_.reset();  // each run matches colours afresh
+  stabilizer_.Reset();
   Pipeline p;
   running_ = &p;
   auto decoded = p.MakeQueue<SessionItem>("decoded", live ? 1 : cap, live ? QueuePolicy::kDropOldest : policy);
@@ -409,6 +415,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
   Status s = p.Run();
   running_ = nullptr;
   color_state_.reset();
+  stabilizer_.Reset();
   report.stages = p.stage_stats();
   report.queues = p.queue_stats();
   for (const auto& q : report.queues) report.frames_dropped += static_cast<int64_t>(q.dropped);

@@ -35,6 +35,7 @@
 #include "core/pipeline.h"
 #include "core/status.h"
 #include "engine/alignment.h"
+#include "engine/stabilizer.h"
 #include "engine/face_analyzer.h"
 #include "engine/head_renderer.h"
 #include "engine/layout_swap.h"
@@ -83,6 +84,9 @@ struct SessionOptions {
   // made the paste flicker.
   double color_smoothing = 0.8;
   double feather = 0.06;        // paste feather, fraction of the aligned side
+  // Temporal stabilisation of the rendered head (engine::TemporalStabilizer): how much of a small
+  // frame-to-frame texture change is damped (0 = off). Large changes pass at once.
+  double stabilize = 0.6;
   bool fast_synthesis = true;   // models::FastSynthesisGenerator for the fixed style
   bool bf16_synthesis = false;  // that fast path in bf16 (HeadRenderer: not exact, faster with AMX)
   // Per-frame style from the identity's style bank (when it has one) instead of its one mean style.
@@ -144,7 +148,10 @@ class Session {
   HeadRenderer& renderer() { return *renderer_; }
   models::IdentityModel& model() { return model_; }
   // Forgets the smoothed colour transfer (a new video or a new face).
-  void ResetColor() { color_state_.reset(); }
+  void ResetColor() {
+    color_state_.reset();
+    stabilizer_.Reset();
+  }
   const SessionOptions& options() const { return options_; }
   SessionOptions& mutable_options() { return options_; }
 
@@ -153,6 +160,7 @@ class Session {
   models::IdentityModel model_;
   SessionOptions options_;
   FaceAnalyzer analyzer_;
+  TemporalStabilizer stabilizer_;             // Compose's previous render, warped and blended
   std::optional<ColorTransfer> color_state_;  // Compose's smoothed colour transfer (compose runs in order)
   std::unique_ptr<HeadRenderer> renderer_;
   std::unique_ptr<LayoutRetargeter> layout_;  // Layout::kIdentity
