@@ -225,6 +225,21 @@ TEST(MaskEditor, AttributeScopeKeepsOnlyChangesOfTheEditedClasses) {
   EXPECT_EQ(cv::countNonZero(*gs != *gc), 0);
 }
 
+// The bundled manipulation model and the two CelebAMask-HQ ground-truth maps at 256 px; false
+// (with the reason) when either is absent.
+bool BundledModelAndMaps(std::string* model, std::vector<cv::Mat>* maps, std::string* why) {
+  *model = std::string(SMILE_SOURCE_DIR) + "/assets/models/manip.smile";
+  if (!fs::exists(*model)) return *why = "no bundled manipulation model at " + *model, false;
+  const fs::path dir = fs::path(SMILE_MEDIA_DIR) / "celebamask";
+  for (int i = 0; i < 2; ++i) {
+    cv::Mat gt = cv::imread((dir / (std::to_string(i) + ".png")).string(), cv::IMREAD_GRAYSCALE);
+    if (gt.empty()) return *why = "shared media not found at " + dir.string(), false;
+    cv::resize(gt, gt, cv::Size(256, 256), 0, 0, cv::INTER_NEAREST);
+    maps->push_back(gt);
+  }
+  return true;
+}
+
 // --style-draws: the kept draw is the best of the N by CheckEdit on the first mask (asked, then margin),
 // draw k is the k-th latent of the seed (so N = 1 is the seed's plain draw and a larger N only adds
 // candidates), and a reference style is never replaced.
@@ -269,14 +284,11 @@ TEST(MaskEditor, StyleDrawsKeepTheDrawThatBestDoesWhatWasAsked) {
 // draws, further inside the area rule than its first draw (which passes here only just, and on
 // 36 % of the held-out video frames for seed 0: issue #8).
 TEST(MaskEditorMedia, BundledModelAddsEyeglassesWithStyleDraws) {
-  const std::string model = std::string(SMILE_SOURCE_DIR) + "/assets/models/manip.smile";
-  if (!fs::exists(model)) GTEST_SKIP() << "no bundled manipulation model at " << model;
-  const fs::path dir = fs::path(SMILE_MEDIA_DIR) / "celebamask";
-  if (!fs::exists(dir / "0.png")) GTEST_SKIP() << "shared media not found at " << dir;
+  std::string model, why;
+  std::vector<cv::Mat> maps;
+  if (!BundledModelAndMaps(&model, &maps, &why)) GTEST_SKIP() << why;
   for (int i = 0; i < 2; ++i) {
-    cv::Mat gt = cv::imread((dir / (std::to_string(i) + ".png")).string(), cv::IMREAD_GRAYSCALE);
-    ASSERT_FALSE(gt.empty());
-    cv::resize(gt, gt, cv::Size(256, 256), 0, 0, cv::INTER_NEAREST);
+    const cv::Mat& gt = maps[i];
     for (uint64_t seed : {0, 3}) {
       for (int draws : {1, 16}) {
         MaskEditorOptions o;
@@ -301,14 +313,11 @@ TEST(MaskEditorMedia, BundledModelAddsEyeglassesWithStyleDraws) {
 // the shared clips' masks) on the two CelebAMask-HQ ground-truth maps it never saw: a hat appears
 // with a sensible area, and a drawn hat (the classes of models/attributes.h) goes away again.
 TEST(MaskEditorMedia, BundledModelAddsAndRemovesAHatOnGroundTruthMaps) {
-  const std::string model = std::string(SMILE_SOURCE_DIR) + "/assets/models/manip.smile";
-  if (!fs::exists(model)) GTEST_SKIP() << "no bundled manipulation model at " << model;
-  const fs::path dir = fs::path(SMILE_MEDIA_DIR) / "celebamask";
-  if (!fs::exists(dir / "0.png")) GTEST_SKIP() << "shared media not found at " << dir;
+  std::string model, why;
+  std::vector<cv::Mat> maps;
+  if (!BundledModelAndMaps(&model, &maps, &why)) GTEST_SKIP() << why;
   for (int i = 0; i < 2; ++i) {
-    cv::Mat gt = cv::imread((dir / (std::to_string(i) + ".png")).string(), cv::IMREAD_GRAYSCALE);
-    ASSERT_FALSE(gt.empty());
-    cv::resize(gt, gt, cv::Size(256, 256), 0, 0, cv::INTER_NEAREST);
+    const cv::Mat& gt = maps[i];
     MaskEditorOptions o;
     o.spec = *ParseEditSpec("+hat");
     auto add = MaskEditor::Load(model, o);
