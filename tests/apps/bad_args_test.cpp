@@ -73,6 +73,7 @@ TEST(BadArgs, Swap) {
                      {{"swap", "--identity", id, "--video", in, "-o", out, "--smooth", "maybe"}, "--smooth"},
                      {{"swap", "--identity", id, "--video", in, "-o", out, "--fast", "maybe"}, "--fast"},
                      {{"swap", "--identity", id, "--video", in, "-o", out, "--precision", "fp16"}, "--precision"},
+                     {{"swap", "--identity", id, "--video", in, "-o", out, "--stabilize", "2"}, "--stabilize"},
                      {{"swap", "--identity", id, "--video", in, "-o", out, "--precision", "bf16", "--fast", "off"},
                       "--fast off"},
                      {{"swap", "--identity", id, "--video", in, "-o", out, "--face", "99"}, "--face"},
