@@ -10,7 +10,7 @@ void AddSynthesisOptions(ArgParser& p) {
            "fp32");
   p.Option("stabilize", "F",
            "temporal stabilisation of the rendered head, 0..0.95: how much of a small frame-to-frame texture change "
-           "is damped (the previous render, moved with the face, blended in; large changes such as an opening mouth "
+           "is damped (the previous render blended in, in the face's own crop; large changes such as an opening mouth "
            "pass at once); 0 = off",
            "0.6");
 }

@@ -139,9 +139,6 @@ Session::Session(models::IdentityModel model, const SessionOptions& o, FaceAnaly
     : model_(std::move(model)), options_(o), analyzer_(std::move(analyzer)) {
   renderer_ = std::make_unique<HeadRenderer>(model_->network, model_->style, o.fast_synthesis, o.bf16_synthesis);
   if (o.style_bank && !model_->bank.empty()) renderer_->SetStyleBank(model_->bank);
-  StabilizerOptions so;
-  so.strength = o.stabilize;
-  stabilizer_ = TemporalStabilizer(so);
 }
 
 Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, const SessionOptions& options,
@@ -230,6 +227,7 @@ Status Session::Compose(SessionItem& item) {
   }
   cv::Mat region = item.region.empty() ? HeadRegion(item.labels) : item.region;
   cv::Mat rendered = item.rendered;
+  stabilizer_.set_strength(options_.stabilize);  // options may change between runs (mutable_options)
   if (options_.stabilize > 0 && rendered.type() == CV_8UC3) rendered = stabilizer_.Apply(rendered, item.alignment);
   const double color = options_.color;
   if (color > 0 && !item.color_ref.empty()) {

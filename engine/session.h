@@ -35,11 +35,11 @@
 #include "core/pipeline.h"
 #include "core/status.h"
 #include "engine/alignment.h"
-#include "engine/stabilizer.h"
 #include "engine/face_analyzer.h"
 #include "engine/head_renderer.h"
 #include "engine/layout_swap.h"
 #include "engine/mask_editor.h"
+#include "engine/stabilizer.h"
 #include "models/identity_model.h"
 
 namespace smile::engine {
@@ -147,7 +147,7 @@ class Session {
   FaceAnalyzer& analyzer() { return analyzer_; }
   HeadRenderer& renderer() { return *renderer_; }
   models::IdentityModel& model() { return model_; }
-  // Forgets the smoothed colour transfer (a new video or a new face).
+  // Forgets the smoothed colour transfer and the stabiliser's previous render (a new video or a new face).
   void ResetColor() {
     color_state_.reset();
     stabilizer_.Reset();
@@ -160,7 +160,7 @@ class Session {
   models::IdentityModel model_;
   SessionOptions options_;
   FaceAnalyzer analyzer_;
-  TemporalStabilizer stabilizer_;             // Compose's previous render, warped and blended
+  TemporalStabilizer stabilizer_;             // Compose's previous render (compose runs in order)
   std::optional<ColorTransfer> color_state_;  // Compose's smoothed colour transfer (compose runs in order)
   std::unique_ptr<HeadRenderer> renderer_;
   std::unique_ptr<LayoutRetargeter> layout_;  // Layout::kIdentity

@@ -32,6 +32,7 @@ class TemporalStabilizer {
   // Returns the stabilised crop (a new image; `rendered` is not modified).
   cv::Mat Apply(const cv::Mat& rendered, const Alignment& alignment);
   void Reset() { prev_.release(); }
+  void set_strength(double strength) { o_.strength = strength; }
   const StabilizerOptions& options() const { return o_; }
 
  private:

@@ -275,5 +275,39 @@ TEST(SessionMedia, PipelinedEqualsOneStageAndCountsFacelessFrames) {
   EXPECT_GT(centre, 3 * corner + 5) << centre << " " << corner;
 }
 
+// --stabilize: the first rendered frame is the plain render; later frames blend in the previous
+// render, so the head changes less from frame to frame than with the stabiliser off.
+TEST(SessionMedia, StabiliserDampsFrameToFrameChangesOfTheHead) {
+  SKIP_WITHOUT_CLIPS();
+  std::vector<std::vector<Frame>> outs;
+  for (double st : {0.0, 0.6}) {
+    SessionOptions o;
+    o.stabilize = st;
+    o.max_frames = 6;
+    auto s = MakeSession(o);
+    ASSERT_TRUE(s);
+    auto src = capture::OpenSource(Clip("d11"));
+    ASSERT_TRUE(src.ok());
+    KeepSink sink;
+    SessionReport r = s->RunSwap(**src, sink);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    ASSERT_EQ(r.frames_rendered, 6) << r.Summary();
+    outs.push_back(sink.frames);
+  }
+  const cv::Rect centre(176, 160, 160, 200);
+  EXPECT_LE(MaxDiff(*outs[0][0].image, *outs[1][0].image), 0) << "the first frame is the plain render";
+  double change[2] = {0, 0}, differs = 0;
+  for (int k = 0; k < 2; ++k)
+    for (size_t i = 1; i < outs[k].size(); ++i) {
+      cv::Mat d;
+      cv::absdiff((*outs[k][i].image)(centre), (*outs[k][i - 1].image)(centre), d);
+      change[k] += cv::mean(d)[0];
+    }
+  for (size_t i = 1; i < outs[0].size(); ++i) differs += MaxDiff(*outs[0][i].image, *outs[1][i].image);
+  std::printf("head change per frame: off %.3f, stabilised %.3f levels\n", change[0] / 5, change[1] / 5);
+  EXPECT_GT(differs, 0);
+  EXPECT_LT(change[1], change[0]);
+}
+
 }  // namespace
 }  // namespace smile::engine
