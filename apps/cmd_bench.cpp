@@ -57,7 +57,7 @@ Status BenchPipeline(const ArgParser& p) {
   auto sequential = [&](engine::Session& s, const char* name) -> Result<double> {
     SMILE_ASSIGN_OR_RETURN(auto src, capture::OpenSource(video));
     s.analyzer().Reset();
-    s.ResetColor();
+    s.ResetComposeState();
     double ms_a = 0, ms_s = 0, ms_c = 0, ms_r = 0;
     int64_t n = 0;
     const int64_t t0 = SteadyMicros();

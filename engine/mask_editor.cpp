@@ -64,6 +64,22 @@ int AttributeClass(int attribute) {
   }
 }
 
+// CheckEdit's area rule of an attribute drawn as one class (fractions of the face area):
+// present = [lo, hi] (hi 0: no upper bound), absent = below absent_max.
+struct AreaRule {
+  double lo, hi, absent_max;
+};
+const AreaRule* AreaRuleOf(int attribute) {
+  static constexpr AreaRule kEyeglassesRule{0.02, 0.40, 0.005}, kEarringsRule{0.001, 0, 0.0005},
+      kHatRule{0.05, 1.50, 0.01};
+  switch (attribute) {
+    case 1: return &kEyeglassesRule;
+    case 4: return &kEarringsRule;
+    case 5: return &kHatRule;
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- edit spec
@@ -399,20 +415,14 @@ EditCheck CheckEdit(const cv::Mat& before, const cv::Mat& after, const EditSpec&
     if (cls >= 0) {
       excluded |= (before == cls) | (after == cls);
       const double frac = ha[cls] / face;
-      switch (e.attribute) {
-        case 1:
-          ok &= e.choice ? (frac >= 0.02 && frac <= 0.40) : frac < 0.005;
-          inside(frac, e.choice ? 0.02 : 0, e.choice ? 0.40 : 0.005);
-          break;
-        case 5:
-          ok &= e.choice ? (frac >= 0.05 && frac <= 1.50) : frac < 0.01;
-          inside(frac, e.choice ? 0.05 : 0, e.choice ? 1.50 : 0.01);
-          break;
-        case 4:
-          ok &= e.choice ? frac >= 0.001 : frac < 0.0005;
-          inside(frac, e.choice ? 0.001 : 0, e.choice ? 0 : 0.0005);
-          break;
-        default: break;
+      if (const AreaRule* rule = AreaRuleOf(e.attribute)) {
+        if (e.choice) {
+          ok &= frac >= rule->lo && (rule->hi <= 0 || frac <= rule->hi);
+          inside(frac, rule->lo, rule->hi);
+        } else {
+          ok &= frac < rule->absent_max;
+          inside(frac, 0, rule->absent_max);
+        }
       }
     } else if (e.attribute != 0) {
       ok &= dom_after[e.attribute] == e.choice;

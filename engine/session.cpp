@@ -221,8 +221,7 @@ Status Session::Compose(SessionItem& item) {
   const cv::Mat& base = item.canvas.empty() ? *item.input.image : item.canvas;
   if (!item.render || item.rendered.empty()) {
     item.output = base;  // shared, not modified
-    color_state_.reset();  // the next face starts its own colour match
-    stabilizer_.Reset();
+    ResetComposeState();  // the next face starts its own colour match and stabilisation
     return Status::Ok();
   }
   cv::Mat region = item.region.empty() ? HeadRegion(item.labels) : item.region;
@@ -268,8 +267,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
   if (options_.max_frames >= 0) total = total > 0 ? std::min(total, options_.max_frames) : options_.max_frames;
   ProgressBar bar(options_.label, live ? 0 : total);
 
-  color_state_.reset();  // each run matches colours afresh
-  stabilizer_.Reset();
+  ResetComposeState();  // each run matches colours and stabilises afresh
   Pipeline p;
   running_ = &p;
   auto decoded = p.MakeQueue<SessionItem>("decoded", live ? 1 : cap, live ? QueuePolicy::kDropOldest : policy);
@@ -412,8 +410,7 @@ SessionReport Session::Run(capture::FrameSource& source, capture::FrameSink& sin
 
   Status s = p.Run();
   running_ = nullptr;
-  color_state_.reset();
-  stabilizer_.Reset();
+  ResetComposeState();
   report.stages = p.stage_stats();
   report.queues = p.queue_stats();
   for (const auto& q : report.queues) report.frames_dropped += static_cast<int64_t>(q.dropped);

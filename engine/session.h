@@ -147,8 +147,9 @@ class Session {
   FaceAnalyzer& analyzer() { return analyzer_; }
   HeadRenderer& renderer() { return *renderer_; }
   models::IdentityModel& model() { return model_; }
-  // Forgets the smoothed colour transfer and the stabiliser's previous render (a new video or a new face).
-  void ResetColor() {
+  // Forgets what compose carries from frame to frame: the smoothed colour transfer and the
+  // stabiliser's previous render (a new video, a new face, a new run).
+  void ResetComposeState() {
     color_state_.reset();
     stabilizer_.Reset();
   }

@@ -25,13 +25,12 @@ cv::Mat TemporalStabilizer::Apply(const cv::Mat& rendered, const Alignment& alig
   }
   // Compared in crop coordinates: the crop follows the head (AlignmentFilter) and the render is
   // drawn in it, so a head that moves keeps its texture where it was in the crop.
-  const cv::Mat& prev = prev_;
   const float floor = static_cast<float>(1.0 - strength);
   const float per_level = static_cast<float>((1.0 - floor) / std::max(1e-3, o_.threshold));
   cv::Mat out(rendered.size(), CV_8UC3);
   for (int y = 0; y < rendered.rows; ++y) {
     const cv::Vec3b* n = rendered.ptr<cv::Vec3b>(y);
-    const cv::Vec3b* p = prev.ptr<cv::Vec3b>(y);
+    const cv::Vec3b* p = prev_.ptr<cv::Vec3b>(y);
     cv::Vec3b* o = out.ptr<cv::Vec3b>(y);
     for (int x = 0; x < rendered.cols; ++x) {
       int d = 0;
