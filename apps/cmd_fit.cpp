@@ -88,16 +88,45 @@ void StoreCachedSamples(const fs::path& dir, const std::vector<training::FitSamp
   fs::rename(tmp, dir, ec);
 }
 
+// The synthesis weights that --base names: an identity model (`smile fit`) or a synthesis
+// checkpoint (`smile train synth`'s exported model, or a fit's <output>.state.best).
+Result<models::SynthesisNetwork> LoadBaseNetwork(const std::string& path) {
+  if (!fs::is_regular_file(path)) return NotFound("base model '" + path + "' does not exist; check the path");
+  auto header = models::ReadCheckpointHeader(path);
+  if (!header.ok())
+    return InvalidArgument("--base '" + path + "' is not a smile model (" + header.status().message() +
+                           "); give an identity model (smile fit) or a synthesis model (smile train synth)");
+  if (header->kind == models::kKindIdentity) {
+    SMILE_ASSIGN_OR_RETURN(auto identity, models::LoadIdentityModel(path));
+    return identity->network;
+  }
+  if (header->kind == models::kKindSynth) {
+    models::SynthesisNetwork net(header->config);
+    SMILE_ASSIGN_OR_RETURN(auto ckpt, models::LoadCheckpoint(path, models::kKindSynth));
+    SMILE_RETURN_IF_ERROR(ckpt.LoadInto(*net));
+    return net;
+  }
+  return InvalidArgument("base model '" + path + "' is a '" + header->kind + "' checkpoint; --base takes an identity "
+                         "model (smile fit) or a synthesis model (smile train synth)");
+}
+
 Status RunFit(const std::vector<std::string>& args) {
   ArgParser p("fit",
               "Learn a new identity from its own footage: extract and align the face in every frame, parse it "
-              "into a 19-class mask, hold out the last 10 % of the frames, train the synthesis stage on the rest, "
+              "into a 19-class mask, hold out the last 10 % of the frames, train the synthesis stage on the rest "
+              "(from scratch, or fine-tuned from --base), "
               "and save an identity model (weights + the identity's fixed style matrix) for swap / reenact / live.");
   p.MultiOption("identity", "MEDIA", "a video, a folder of photos or one photo of the person (repeatable)");
   p.Option("output", "FILE", "identity model to write (e.g. alice.smile)", "", true);
   p.Option("minutes", "N", "training time budget in minutes", "20");
   p.Option("iters", "N", "iteration budget (stops at whichever budget comes first)", "0");
-  p.Option("config", "NAME", "network configuration: lite (fast fitting on a CPU), small, paper128, paper (256 px, GPU), tiny", "lite");
+  p.Option("config", "NAME",
+           "network configuration: lite (fast fitting on a CPU; the default), small, paper128, paper (256 px, GPU), "
+           "tiny; with --base, the base model's");
+  p.Option("base", "MODEL",
+           "fine-tune from this model's synthesis weights instead of starting from scratch: an identity model "
+           "(another person's .smile from smile fit) or a general synthesis model (smile train synth); its "
+           "configuration is used");
   p.Option("batch", "N", "batch size (4 learns more per CPU-minute than 8 here)", "4");
   p.Option("every", "K", "use every K-th video frame", "2");
   p.Option("max-samples", "N", "at most this many face crops", "600");
@@ -115,6 +144,10 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("augment", "F",
            "share of training samples moved by a small random scale / rotation / shift (image and mask together)",
            "0");
+  p.Option("recon-loss", "l1|l2",
+           "reconstruction term: l1 (absolute errors, sharper) or l2 (squared errors: uncertain pixels go to their "
+           "mean, which is what PSNR rewards)",
+           "l1");
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
   p.Option("precision", "fp32|bf16",
            "training arithmetic: fp32, or bf16 mixed precision (forward passes in bfloat16, weights and losses "
@@ -129,7 +162,9 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Epilog("example:\n  smile fit --identity alice.mp4 -o alice.smile --minutes 20\n"
            "Ctrl-C stops early and keeps the best model so far; add --resume to continue it later\n"
            "(e.g. smile fit --identity alice.mp4 -o alice.smile --minutes 30 --resume trains 15 more minutes\n"
-           "after a 15-minute fit).\n" +
+           "after a 15-minute fit).\n"
+           "  smile fit --identity bob.mp4 -o bob.smile --base alice.smile --minutes 10\n"
+           "starts from alice's fitted network instead of from scratch.\n" +
            std::string(kConsentLine));
   Status status;
   if (!ParseOrHelp(p, args, &status)) return status;
@@ -138,7 +173,16 @@ Status RunFit(const std::vector<std::string>& args) {
   for (const auto& in : inputs)
     if (!std::filesystem::exists(in))
       return NotFound("identity input '" + in + "' does not exist; check the path");
-  SMILE_ASSIGN_OR_RETURN(auto config, models::ModelConfig::Preset(p.Get("config")));
+  models::SynthesisNetwork base{nullptr};
+  if (!p.Get("base").empty()) {
+    SMILE_ASSIGN_OR_RETURN(base, LoadBaseNetwork(p.Get("base")));
+    if (!p.Get("config").empty() && p.Get("config") != base->config.preset)
+      return InvalidArgument("--config " + p.Get("config") + " differs from the base model's configuration (" +
+                             base->config.preset + "); drop --config, the base model fixes it");
+  }
+  SMILE_ASSIGN_OR_RETURN(auto config, base ? Result<models::ModelConfig>(base->config)
+                                           : models::ModelConfig::Preset(p.Get("config").empty() ? "lite"
+                                                                                                 : p.Get("config")));
   SMILE_ASSIGN_OR_RETURN(double minutes, p.GetDouble("minutes", 0, 24 * 60));
   SMILE_ASSIGN_OR_RETURN(int64_t iters, p.GetInt("iters", 0, 100000000));
   SMILE_ASSIGN_OR_RETURN(int64_t batch, p.GetInt("batch", 1, 256));
@@ -148,6 +192,9 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(double recon_fraction, p.GetDouble("recon-fraction", 0, 1));
   SMILE_ASSIGN_OR_RETURN(double lr, p.GetDouble("lr", 1e-6, 1));
   SMILE_ASSIGN_OR_RETURN(double self_style, p.GetDouble("self-style", 0, 1));
+  const std::string recon_loss = p.Get("recon-loss");
+  if (recon_loss != "l1" && recon_loss != "l2")
+    return InvalidArgument("--recon-loss '" + recon_loss + "': use l1 or l2");
   SMILE_ASSIGN_OR_RETURN(double augment, p.GetDouble("augment", 0, 1));
   SMILE_ASSIGN_OR_RETURN(int64_t bank_size, p.GetInt("bank", 0, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
@@ -190,10 +237,12 @@ Status RunFit(const std::vector<std::string>& args) {
   fo.recon_fraction = recon_fraction;
   fo.train.recon_lr = lr;
   fo.train.bf16 = bf16;
+  fo.train.recon_l2 = recon_loss == "l2";
   fo.self_style = self_style;
   fo.augment = augment;
   fo.bank_size = static_cast<int>(bank_size);
   fo.eval_every = static_cast<int>(eval_every);
+  fo.base = base;
   fo.state_path = out + ".state";
   fo.resume = p.GetFlag("resume");
   // Loss log <output>.losses.jsonl (every 10 iterations' means, with the PSNR figures) and its
@@ -274,6 +323,11 @@ Status RunFit(const std::vector<std::string>& args) {
   meta["holdout_psnr_mean_style_db"] = num;
   std::snprintf(num, sizeof(num), "%.1f", fit.seconds);
   meta["seconds"] = num;
+  if (base) meta["base"] = p.Get("base");
+  if (std::isfinite(fit.base_psnr)) {
+    std::snprintf(num, sizeof(num), "%.2f", fit.base_psnr);
+    meta["base_holdout_psnr_db"] = num;
+  }
   if (std::isfinite(fit.holdout_nearest_train_psnr)) {
     std::snprintf(num, sizeof(num), "%.2f", fit.holdout_nearest_train_psnr);
     meta["holdout_nearest_train_psnr_db"] = num;
@@ -287,6 +341,9 @@ Status RunFit(const std::vector<std::string>& args) {
               fit.best_psnr, fit.best_ssim,
               fit.bank.empty() ? "identity style" : ("style bank of " + std::to_string(fit.bank.size())).c_str(),
               fit.best_psnr_fixed, fit.best_psnr_own_style, fit.interrupted ? " (stopped early)" : "");
+  if (std::isfinite(fit.base_psnr))
+    std::printf("the base model %s scored %.2f dB on the same held-out crops before fitting\n", p.Get("base").c_str(),
+                fit.base_psnr);
   if (std::isfinite(fit.holdout_nearest_train_psnr))
     std::printf("for comparison, the closest training crop to each held-out crop scores %.2f dB on average (how new "
                 "the held-out frames are: a model that only recalls its training frames gets about this)\n",

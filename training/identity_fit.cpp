@@ -257,6 +257,17 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     SMILE_LOG(kInfo) << "fit: resumed at iteration " << first_iteration << " after " << prior_seconds / 60
                      << " min (best held-out " << result.best_psnr << " dB)";
   }
+  const bool from_base = options.base && first_iteration == 0;
+  if (from_base) {
+    if (!(options.base->config == config))
+      return InvalidArgument("the base model's configuration (" + options.base->config.preset + ", " +
+                             std::to_string(options.base->config.image_size) + " px) differs from the fit's (" +
+                             config.preset + ", " + std::to_string(s) +
+                             " px); fit with the base model's configuration");
+    CopyWeights(*options.base, *trainer.network());
+    CopyWeights(*options.base, *trainer.ema());
+    CopyWeights(*options.base, *best);
+  }
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -327,6 +338,13 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     if (final_eval) result.best_psnr_own_style = mean(psnr_own);
   };
 
+  if (from_base) {
+    // What the base renders before any fitting: the figure fine-tuning starts from.
+    evaluate(false);
+    result.base_psnr = last_psnr;
+    SMILE_LOG(kInfo) << "fit: the base model scores " << last_psnr << " dB head PSNR on the held-out crops "
+                     << "before fitting (training crops " << last_train_psnr << " dB)";
+  }
   for (int64_t it = first_iteration;; ++it) {
     if (StopRequested()) {
       result.interrupted = true;

@@ -68,6 +68,11 @@ struct FitOptions {
   bool resume = false;
   int state_every = 100;
   SynthTrainOptions train;    // losses / optimiser (fit defaults set by DefaultFitOptions)
+  // Fine-tuning: start from these synthesis weights (same config; e.g. another identity's
+  // model or a general `smile train synth` model) instead of from scratch. Null: from scratch.
+  // Ignored when resuming (the state holds the weights). The discriminator and Adam states
+  // start fresh.
+  models::SynthesisNetwork base{nullptr};
 };
 
 FitOptions DefaultFitOptions();
@@ -88,6 +93,7 @@ struct FitResult {
   bool holdout_is_training = false;            // few-shot: no frame could be held out
   bool interrupted = false;
   int64_t resumed_from = 0;                    // iteration the fit resumed at (0: fresh)
+  double base_psnr = NAN;                      // held-out PSNR of FitOptions::base before fitting (NaN: no base)
   // How new the held-out crops are: each held-out crop's best head-region PSNR against any
   // training crop (what showing the closest training frame would score), averaged; NaN for
   // few-shot fits. A model that only recalls its training frames scores about this.

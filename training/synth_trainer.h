@@ -44,6 +44,9 @@ struct SynthTrainOptions {
   double pl_weight = 2.0;
   double lambda_feat = 10.0;
   double lambda_l1 = 0.0;         // reconstruction on reference steps (fit: 10)
+  // The reconstruction term on squared instead of absolute errors (logged as g_l1 either
+  // way): squared errors pull uncertain pixels to their mean, which is what PSNR rewards.
+  bool recon_l2 = false;
   double ema_beta = 0.999;
   // EMA ramp-up (StyleGAN2's ema_rampup): the averaging horizon is at most this share of
   // the iterations done so far (beta_t = min(ema_beta, 1 - 1 / (1 + rampup * t))), so a

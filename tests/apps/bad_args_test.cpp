@@ -93,7 +93,9 @@ TEST(BadArgs, Fit) {
                      {{"fit", "--identity", in, "-o", out, "--batch", "0"}, "--batch"},
                      {{"fit", "--identity", in, "-o", out, "--every", "0"}, "--every"},
                      {{"fit", "--identity", in, "-o", out, "--max-samples", "1"}, "--max-samples"},
-                     {{"fit", "--identity", in, "-o", out, "--config", "huge"}, "huge"}},
+                     {{"fit", "--identity", in, "-o", out, "--config", "huge"}, "huge"},
+                     {{"fit", "--identity", in, "-o", out, "--base", in}, "--base"},
+                     {{"fit", "--identity", in, "-o", out, "--recon-loss", "l3"}, "--recon-loss"}},
                     t);
   EXPECT_FALSE(fs::exists(out));
 }

@@ -132,6 +132,31 @@ TEST(IdentityFit, ResumesExactly) {
   fs::remove_all(dir);
 }
 
+TEST(IdentityFit, FineTunesFromABaseModel) {
+  std::vector<FitSample> samples;
+  for (int i = 0; i < 20; ++i) samples.push_back(SyntheticSample(32, i % 5 - 2));
+  auto first = FitIdentity(samples, Tiny(), Quick(40));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(std::isnan(first->base_psnr));
+  FitOptions o = Quick(1);
+  o.base = first->network;
+  auto tuned = FitIdentity(samples, Tiny(), o);
+  ASSERT_TRUE(tuned.ok()) << tuned.status().ToString();
+  // Before its first step the fit renders with the base's weights: the base's own figure.
+  EXPECT_NEAR(tuned->base_psnr, first->best_psnr, 1e-9);
+  EXPECT_GE(tuned->best_psnr, tuned->base_psnr);
+  // One step from scratch is far from where the base starts.
+  auto scratch = FitIdentity(samples, Tiny(), Quick(1));
+  ASSERT_TRUE(scratch.ok());
+  EXPECT_LT(scratch->best_psnr + 1, tuned->best_psnr);
+  // A base of another configuration is refused, naming both.
+  o.base = models::SynthesisNetwork(models::ModelConfig::Preset("lite").value());
+  auto clash = FitIdentity(samples, Tiny(), o);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(clash.status().message().find("lite"), std::string::npos) << clash.status().ToString();
+}
+
 TEST(IdentityFit, RejectsWrongSizesAndEmptyInput) {
   EXPECT_FALSE(FitIdentity({}, Tiny(), Quick(1)).ok());
   auto wrong = SyntheticSample(64, 0);
