@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include <unistd.h>
 
@@ -67,70 +68,75 @@ TEST(SynthTrainer, SameSeedSameWeights) {
   for (size_t i = 0; i < pa.size(); ++i) ASSERT_TRUE(torch::allclose(pa[i], pb[i])) << i;
 }
 
+// Reconstruction-only options and a learnable batch (a smooth image per class instead of noise)
+// for the runs below, which compare variants from the same start.
+SynthTrainOptions ReconOnly() {
+  SynthTrainOptions o;
+  o.adversarial = false;
+  o.reference_every_step = true;
+  o.seed = 11;
+  return o;
+}
+
+SynthBatch SmoothTargetBatch(const models::ModelConfig& cfg) {
+  torch::manual_seed(2);
+  auto batch = RandomBatch(cfg, 4);
+  batch.images = torch::tanh(torch::einsum("nchw,ck->nkhw", {batch.masks, torch::randn({cfg.num_classes, 3})}));
+  return batch;
+}
+
+// The reconstruction term (g_l1) at the first and the 40th step; `check` runs after each step.
+struct ReconCurve {
+  double first = 0, last = 0;
+};
+ReconCurve RunRecon(const models::ModelConfig& cfg, const SynthBatch& batch, const SynthTrainOptions& o,
+                    const std::function<void(SynthTrainer&)>& check = nullptr) {
+  SynthTrainer t(cfg, o, torch::kCPU);
+  torch::manual_seed(7);
+  ReconCurve c;
+  for (int it = 0; it < 40; ++it) {
+    c.last = t.Step(batch).at("g_l1");
+    if (it == 0) c.first = c.last;
+    if (check) check(t);
+  }
+  return c;
+}
+
 // Mixed precision (bf16 autocast) against the plain fp32 path: the same reconstruction steps
 // from the same start learn the same way (first loss equal to bf16 rounding, the loss after 40
 // steps close), weights and optimiser stay fp32, and autocast is off again after each step.
 TEST(SynthTrainer, MixedPrecisionReconstructionTracksFp32) {
   auto cfg = Tiny();
-  SynthTrainOptions o;
-  o.adversarial = false;
-  o.reference_every_step = true;
-  o.seed = 11;
-  torch::manual_seed(2);
-  auto batch = RandomBatch(cfg, 4);
-  // A learnable target: a smooth image per class instead of noise.
-  batch.images = torch::tanh(torch::einsum("nchw,ck->nkhw", {batch.masks, torch::randn({cfg.num_classes, 3})}));
-  std::vector<double> first, last;
-  for (bool bf16 : {false, true}) {
-    o.bf16 = bf16;
-    SynthTrainer t(cfg, o, torch::kCPU);
-    torch::manual_seed(7);
-    double l0 = 0, l = 0;
-    for (int it = 0; it < 40; ++it) {
-      l = t.Step(batch).at("g_l1");
-      if (it == 0) l0 = l;
-      ASSERT_FALSE(at::autocast::is_cpu_enabled()) << "autocast must be off outside the step";
-    }
+  auto batch = SmoothTargetBatch(cfg);
+  auto o = ReconOnly();
+  auto fp32 = RunRecon(cfg, batch, o);
+  o.bf16 = true;
+  auto bf16 = RunRecon(cfg, batch, o, [](SynthTrainer& t) {
+    EXPECT_FALSE(at::autocast::is_cpu_enabled()) << "autocast must be off outside the step";
     for (const auto& p : t.network()->parameters()) {
-      ASSERT_EQ(p.scalar_type(), torch::kFloat);
-      ASSERT_TRUE(torch::isfinite(p).all().item<bool>());
+      EXPECT_EQ(p.scalar_type(), torch::kFloat);
+      EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
     }
-    first.push_back(l0);
-    last.push_back(l);
-  }
-  std::printf("recon L1 fp32 %.6f -> %.6f, bf16 %.6f -> %.6f\n", first[0], last[0], first[1], last[1]);
-  EXPECT_NE(first[1], first[0]) << "bf16 arithmetic must actually run";
-  EXPECT_NEAR(first[1], first[0], 0.02 * first[0]) << "the same first step, up to bf16 rounding";
-  EXPECT_LT(last[0], 0.8 * first[0]) << "fp32 must learn";
-  EXPECT_LT(last[1], 0.8 * first[1]) << "bf16 must learn";
-  EXPECT_NEAR(last[1], last[0], 0.1 * last[0]);
+  });
+  std::printf("recon L1 fp32 %.6f -> %.6f, bf16 %.6f -> %.6f\n", fp32.first, fp32.last, bf16.first, bf16.last);
+  EXPECT_NE(bf16.first, fp32.first) << "bf16 arithmetic must actually run";
+  EXPECT_NEAR(bf16.first, fp32.first, 0.02 * fp32.first) << "the same first step, up to bf16 rounding";
+  EXPECT_LT(fp32.last, 0.8 * fp32.first) << "fp32 must learn";
+  EXPECT_LT(bf16.last, 0.8 * bf16.first) << "bf16 must learn";
+  EXPECT_NEAR(bf16.last, fp32.last, 0.1 * fp32.last);
 }
 
 // recon_l2: the reconstruction term is the (weighted) mean squared error. The first step sees
 // the same render either way, so Jensen bounds it by the L1 figure squared; it also learns.
 TEST(SynthTrainer, SquaredReconstructionTermIsTheMeanSquaredError) {
   auto cfg = Tiny();
-  SynthTrainOptions o;
-  o.adversarial = false;
-  o.reference_every_step = true;
-  o.seed = 11;
-  torch::manual_seed(2);
-  auto batch = RandomBatch(cfg, 4);
-  batch.images = torch::tanh(torch::einsum("nchw,ck->nkhw", {batch.masks, torch::randn({cfg.num_classes, 3})}));
+  auto batch = SmoothTargetBatch(cfg);
   batch.l1_weights = 1 + 3 * batch.masks.narrow(1, 1, 1);  // some pixels weigh 4x
-  std::vector<double> first, last;
-  for (bool l2 : {false, true}) {
-    o.recon_l2 = l2;
-    SynthTrainer t(cfg, o, torch::kCPU);
-    torch::manual_seed(7);
-    double l0 = 0, l = 0;
-    for (int it = 0; it < 40; ++it) {
-      l = t.Step(batch).at("g_l1");
-      if (it == 0) l0 = l;
-    }
-    first.push_back(l0);
-    last.push_back(l);
-  }
+  auto o = ReconOnly();
+  auto l1 = RunRecon(cfg, batch, o);
+  o.recon_l2 = true;
+  auto l2 = RunRecon(cfg, batch, o);
+  std::vector<double> first = {l1.first, l2.first}, last = {l1.last, l2.last};
   std::printf("recon first step L1 %.6f, L2 %.6f; L2 after 40 steps %.6f\n", first[0], first[1], last[1]);
   EXPECT_GT(std::abs(first[1] - first[0]), 1e-3) << "the flag must change the term";
   EXPECT_GE(first[1], first[0] * first[0] * (1 - 1e-4)) << "weighted mean of squares >= squared weighted mean";
