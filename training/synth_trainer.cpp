@@ -20,7 +20,7 @@ std::unique_ptr<torch::optim::Adam> MakeAdam(std::vector<torch::Tensor> params, 
 
 // Mean absolute (or, with `squared`, squared) error, weighted per pixel when the batch carries
 // weights.
-torch::Tensor WeightedL1(const torch::Tensor& fake, const SynthBatch& batch, bool squared) {
+torch::Tensor WeightedReconError(const torch::Tensor& fake, const SynthBatch& batch, bool squared) {
   auto diff = squared ? (fake - batch.images).square() : (fake - batch.images).abs();
   if (!batch.l1_weights.defined()) return diff.mean();
   return (diff * batch.l1_weights).sum() / (batch.l1_weights.sum() * diff.size(1)).clamp_min(1e-8);
@@ -93,7 +93,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
       AutocastScope amp(options_.bf16, device_);
       fake = net_->generator->forward(batch.masks, StyleFor(batch, /*reference=*/true, net_));
     }
-    auto l1 = WeightedL1(fake.to(torch::kFloat), batch, options_.recon_l2);
+    auto l1 = WeightedReconError(fake.to(torch::kFloat), batch, options_.recon_l2);
     ClearGradients(*g_opt_);
     l1.backward();
     if (sync_) sync_(*g_opt_);
@@ -165,7 +165,7 @@ std::map<std::string, double> SynthTrainer::Step(const SynthBatch& in) {
     g_loss = g_loss + options_.lambda_feat * fm;
     losses["g_feat"] = fm.item<double>();
     if (options_.lambda_l1 > 0) {
-      auto l1 = WeightedL1(fake, batch, options_.recon_l2);
+      auto l1 = WeightedReconError(fake, batch, options_.recon_l2);
       g_loss = g_loss + options_.lambda_l1 * l1;
       losses["g_l1"] = l1.item<double>();
     }
