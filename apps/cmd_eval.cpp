@@ -441,8 +441,8 @@ Status RunEvalReport(const std::vector<std::string>& raw) {
               "file) from the JSON results of smile eval fit / video / reenact / manip, plus training loss curves.");
   p.Option("output", "FILE", "the HTML file to write", "", true);
   p.MultiOption("inputs", "JSON", "result files written by smile eval ... --json (several after one --inputs)");
-  p.MultiOption("loss-log", "JSONL", "a training loss log to plot (repeatable)");
-  p.MultiOption("note", "TEXT", "a note shown at the top of the page, e.g. what was not evaluated (repeatable)");
+  p.MultiOption("loss-log", "JSONL", "a training loss log to plot");
+  p.MultiOption("note", "TEXT", "a note shown at the top of the page, e.g. what was not evaluated");
   p.Option("title", "TEXT", "page title", "smile evaluation report");
   p.Option("markdown", "FILE", "also write the key metrics of every run as Markdown tables (one per kind)");
   p.Epilog("example:\n  smile eval report -o report.html --inputs results/*.json");

@@ -116,7 +116,7 @@ Status RunFit(const std::vector<std::string>& args) {
               "into a 19-class mask, hold out the last 10 % of the frames, train the synthesis stage on the rest "
               "(from scratch, or fine-tuned from --base), "
               "and save an identity model (weights + the identity's fixed style matrix) for swap / reenact / live.");
-  p.MultiOption("identity", "MEDIA", "a video, a folder of photos or one photo of the person (repeatable)");
+  p.MultiOption("identity", "MEDIA", "a video, a folder of photos or one photo of the person");
   p.Option("output", "FILE", "identity model to write (e.g. alice.smile)", "", true);
   p.Option("minutes", "N", "training time budget in minutes", "20");
   p.Option("iters", "N", "iteration budget (stops at whichever budget comes first)", "0");
