@@ -17,7 +17,7 @@
 #   SMILE_BIN   the smile binary                (default: build/apps/smile)
 #   MEDIA       the shared media folder         (default: ../shared/media)
 #   MODEL       identity model                  (default: assets/models/identity.smile)
-#   FIT_VIDEO   the clip MODEL was fitted on    (default: $MEDIA/video/d6.mp4)
+#   FIT_VIDEO   the clip MODEL was fitted on    (default: $MEDIA/video/d14.mp4, the bundled identity's)
 #   FIT_FRAMES  held-out frames for eval fit, evenly spaced; 0 = all   (default: 0)
 #   FRAMES      frames per clip for swaps and reenactments              (default: 120)
 #   CLIPS       clips to swap into (names)      (default: every $MEDIA/video/*.mp4)
@@ -36,7 +36,7 @@ OUT=${1:-build/eval-report}
 SMILE_BIN=${SMILE_BIN:-$ROOT/build/apps/smile}
 MEDIA=${MEDIA:-${SMILE_MEDIA_DIR:-$ROOT/../shared/media}}
 MODEL=${MODEL:-$ROOT/assets/models/identity.smile}
-FIT_VIDEO=${FIT_VIDEO:-$MEDIA/video/d6.mp4}
+FIT_VIDEO=${FIT_VIDEO:-$MEDIA/video/d14.mp4}
 FIT_FRAMES=${FIT_FRAMES:-0}
 FRAMES=${FRAMES:-120}
 DRIVERS=${DRIVERS:-"d11 d3"}
