@@ -147,7 +147,7 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("recon-loss", "l1|l2",
            "reconstruction term: l1 (absolute errors, sharper) or l2 (squared errors: uncertain pixels go to their "
            "mean, which is what PSNR rewards; +0.4 dB held-out PSNR on d14 and d10 in 15 minutes)",
-           "l2");
+           training::DefaultFitOptions().train.recon_l2 ? "l2" : "l1");
   p.Option("lr", "X", "learning rate of the reconstruction steps (Adam, beta1 0.9)", "0.004");
   p.Option("precision", "fp32|bf16",
            "training arithmetic: fp32, or bf16 mixed precision (forward passes in bfloat16, weights and losses "

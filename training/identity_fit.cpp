@@ -105,6 +105,9 @@ FitOptions DefaultFitOptions() {
   o.train.r1_every = 16;
   o.train.ema_beta = 0.99;  // short runs: a slower EMA would lag far behind
   o.train.ema_rampup = 0.1;
+  // Squared reconstruction errors: what the held-out PSNR measures (15 minutes from scratch:
+  // d14 24.42 vs 23.99 dB, d10 23.07 vs 22.70 dB against L1). `smile train synth` keeps L1.
+  o.train.recon_l2 = true;
   return o;
 }
 
