@@ -17,6 +17,7 @@ namespace smile::engine {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kDeg = 180.0 / CV_PI;
 }  // namespace
 
@@ -44,6 +45,59 @@ double Rmse(const cv::Mat& a, const cv::Mat& b, const cv::Mat& region) {
 
 ImageErrors CompareImages(const cv::Mat& a, const cv::Mat& b, const cv::Mat& region) {
   return {Psnr(a, b, region), Ssim(a, b, region), Rmse(a, b, region)};
+}
+
+void ClassErrors::Add(const cv::Mat& a, const cv::Mat& b, const cv::Mat& labels) {
+  CV_Assert(a.size() == b.size() && a.type() == b.type() && a.depth() == CV_8U && labels.type() == CV_8UC1 &&
+            labels.size() == a.size());
+  channels = a.channels();
+  if (sse.size() < 256) sse.resize(256, 0.0), pixels.resize(256, 0.0);
+  for (int y = 0; y < a.rows; ++y) {
+    const uint8_t* pa = a.ptr<uint8_t>(y);
+    const uint8_t* pb = b.ptr<uint8_t>(y);
+    const uint8_t* pl = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < a.cols; ++x) {
+      double e = 0;
+      for (int c = 0; c < channels; ++c) {
+        const double d = static_cast<double>(pa[x * channels + c]) - pb[x * channels + c];
+        e += d * d;
+      }
+      sse[pl[x]] += e;
+      pixels[pl[x]] += 1;
+    }
+  }
+}
+
+double ClassErrors::Sse(const std::vector<int>& classes) const {
+  double t = 0;
+  for (int c : classes)
+    if (c >= 0 && c < static_cast<int>(sse.size())) t += sse[c];
+  return t;
+}
+
+double ClassErrors::Pixels(const std::vector<int>& classes) const {
+  double t = 0;
+  for (int c : classes)
+    if (c >= 0 && c < static_cast<int>(pixels.size())) t += pixels[c];
+  return t;
+}
+
+namespace {
+double PsnrOfMse(double mse) { return mse > 0 ? 10.0 * std::log10(255.0 * 255.0 / mse) : kInf; }
+}  // namespace
+
+double ClassErrors::Psnr(const std::vector<int>& classes) const {
+  const double n = Pixels(classes) * channels;
+  return n > 0 ? PsnrOfMse(Sse(classes) / n) : kNaN;
+}
+
+double ClassErrors::PsnrWithout(const std::vector<int>& classes, const std::vector<int>& group) const {
+  const double n = Pixels(classes) * channels;
+  if (n <= 0) return kNaN;
+  double kept = 0;
+  for (int c : classes)
+    if (std::find(group.begin(), group.end(), c) == group.end()) kept += Sse({c});
+  return PsnrOfMse(kept / n);
 }
 
 FeatureStats ComputeFeatureStats(const cv::Mat& features) {

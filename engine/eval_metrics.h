@@ -25,6 +25,20 @@ struct ImageErrors {
 double Rmse(const cv::Mat& a, const cv::Mat& b, const cv::Mat& region = cv::Mat());
 ImageErrors CompareImages(const cv::Mat& a, const cv::Mat& b, const cv::Mat& region = cv::Mat());
 
+// Where an image's error lies: squared error (0..255 scale, summed over channels) and pixel
+// count per class of `labels` (CV_8U class ids, same size as the images), pooled over the
+// frames added. `PsnrWithout(group)` is the head PSNR (pooled MSE over `classes`) if the
+// pixels of `group` were rendered exactly: what perfecting that part could gain at most.
+struct ClassErrors {
+  std::vector<double> sse, pixels;  // index: class id
+  int channels = 3;
+  void Add(const cv::Mat& a, const cv::Mat& b, const cv::Mat& labels);
+  double Sse(const std::vector<int>& classes) const;
+  double Pixels(const std::vector<int>& classes) const;
+  double Psnr(const std::vector<int>& classes) const;  // pooled over `classes` (NaN: no pixels)
+  double PsnrWithout(const std::vector<int>& classes, const std::vector<int>& group) const;
+};
+
 // ---- Frechet distance (FID math) -------------------------------------------------
 struct FeatureStats {
   cv::Mat mean;  // 1 x D, CV_64F

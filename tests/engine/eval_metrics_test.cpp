@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "core/image_metrics.h"
 #include "engine/eval_metrics.h"
 #include "engine/eval_nets.h"
 #include "models/config.h"
@@ -43,6 +44,31 @@ TEST(EvalImageErrors, IdenticalAndKnownOffset) {
   region(cv::Rect(0, 0, 16, 32)).setTo(255);
   EXPECT_NEAR(Rmse(z, c, region), 20.0, 1e-9);
   EXPECT_NEAR(Rmse(z, c), std::sqrt(200.0), 1e-9);
+}
+
+// Per-class errors agree with the region PSNR, and "if exact" removes exactly that class's share.
+TEST(EvalImageErrors, ClassErrorsSplitTheRegionError) {
+  cv::Mat truth(32, 32, CV_8UC3, cv::Scalar::all(100)), out = truth.clone();
+  cv::Mat labels(32, 32, CV_8U, cv::Scalar(0));
+  labels(cv::Rect(0, 0, 16, 32)).setTo(1);   // class 1: error 10 per channel
+  labels(cv::Rect(16, 0, 8, 32)).setTo(13);  // class 13: error 20
+  out(cv::Rect(0, 0, 16, 32)).setTo(cv::Scalar::all(110));
+  out(cv::Rect(16, 0, 8, 32)).setTo(cv::Scalar::all(80));
+  ClassErrors e;
+  e.Add(out, truth, labels);
+  e.Add(out, truth, labels);  // pooled over frames: the same figures
+  EXPECT_DOUBLE_EQ(e.Pixels({1}), 2.0 * 16 * 32);
+  EXPECT_NEAR(e.Psnr({1}), 20 * std::log10(255.0 / 10), 1e-9);
+  EXPECT_NEAR(e.Psnr({13}), 20 * std::log10(255.0 / 20), 1e-9);
+  EXPECT_TRUE(std::isinf(e.Psnr({0})));
+  EXPECT_TRUE(std::isnan(e.Psnr({7})));
+  cv::Mat region = (labels == 1) | (labels == 13);
+  EXPECT_NEAR(e.Psnr({1, 13}), Psnr(out, truth, region), 1e-9);
+  // Class 13 exact: only class 1's squared error over both classes' pixels.
+  const double mse = (16 * 32 * 100.0) / (24 * 32);
+  EXPECT_NEAR(e.PsnrWithout({1, 13}, {13}), 10 * std::log10(255.0 * 255.0 / mse), 1e-9);
+  EXPECT_GT(e.PsnrWithout({1, 13}, {13}), e.Psnr({1, 13}));
+  EXPECT_NEAR(e.Sse({13}) / e.Sse({1, 13}), 8 * 400.0 / (16 * 100 + 8 * 400), 1e-12);
 }
 
 TEST(EvalFrechet, SetAgainstItselfIsZero) {
