@@ -77,7 +77,8 @@ Status RunEvalFit(const std::vector<std::string>& args) {
               "Self-reenactment evaluation of an identity model: drive it with held-out frames of its own clip "
               "(the last 10 %, which smile fit holds out), re-render each frame's head from its mask with the "
               "identity's fixed style and with the frame's own style, and report PSNR / SSIM / RMSE (and LPIPS, "
-              "FID) in the head region of the aligned crop and after pasting back into the full frame.");
+              "FID) in the head region of the aligned crop and after pasting back into the full frame, with the "
+              "share of the error each part of the head (skin, hair, eyes, brows ...) carries.");
   p.Option("model", "FILE", "identity model made by smile fit (.smile)", "", true);
   p.Option("video", "MEDIA", "the clip the model was fitted on (default: the model's recorded source)");
   p.Option("frames", "N", "evaluate at most N held-out frames, evenly spaced (0: all)", "0");

@@ -15,6 +15,8 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "engine/face_samples.h"
+#include "core/face_labels.h"
+#include "engine/iris.h"
 #include "engine/parser_choice.h"
 #include "models/checkpoint.h"
 #include "models/identity_model.h"
@@ -39,6 +41,7 @@ fs::path SampleCacheDir(const std::vector<std::string>& inputs, const engine::Sa
   key << "v2 " << o.size << ' ' << o.every << ' ' << o.max_samples << ' ' << o.smooth << ' '
       << engine::DetectorKindName(o.detector);
   if (o.parser != engine::kParserGeometric) key << " parser=" << o.parser;
+  if (o.iris) key << " iris";
   for (const auto& in : inputs) {
     std::error_code ec;
     auto abs = fs::absolute(in, ec);
@@ -144,6 +147,11 @@ Status RunFit(const std::vector<std::string>& args) {
   p.Option("augment", "F",
            "share of training samples moved by a small random scale / rotation / shift (image and mask together)",
            "0");
+  p.Option("iris", "auto|on|off",
+           "add a 20th mask class, the iris, found on every frame by MediaPipe Iris (scripts/fetch_models.sh): "
+           "the model then renders the eyes looking where the driver's look, which 19 classes cannot say. auto: on "
+           "when the iris model is fetched (a base model decides by its own classes)",
+           "auto");
   p.Option("recon-loss", "l1|l2",
            "reconstruction term: l1 (absolute errors, sharper) or l2 (squared errors: uncertain pixels go to their "
            "mean, which is what PSNR rewards; +0.4 dB held-out PSNR on d14 and d10 in 15 minutes)",
@@ -196,6 +204,28 @@ Status RunFit(const std::vector<std::string>& args) {
   if (recon_loss != "l1" && recon_loss != "l2")
     return InvalidArgument("--recon-loss '" + recon_loss + "': use l1 or l2");
   SMILE_ASSIGN_OR_RETURN(double augment, p.GetDouble("augment", 0, 1));
+  std::string iris = p.Get("iris");
+  if (iris != "auto" && iris != "on" && iris != "off")
+    return InvalidArgument("--iris '" + iris + "': use auto, on or off");
+  if (iris == "auto") {
+    if (base) {
+      iris = base->config.num_classes > kNumLabels ? "on" : "off";
+    } else {
+      iris = engine::IrisModel::Load().ok() ? "on" : "off";
+      if (iris == "off")
+        SMILE_LOG(kWarn) << "fit: no iris model (run scripts/fetch_models.sh): fitting 19-class masks, whose "
+                            "renders cannot follow the driver's gaze";
+    }
+  }
+  if (iris == "on") {
+    if (base && base->config.num_classes <= kNumLabels)
+      return InvalidArgument("the base model has no iris class; use --iris off (or auto) with it");
+    if (auto m = engine::IrisModel::Load(); !m.ok())
+      return m.status().WithContext("--iris on needs the iris model; run scripts/fetch_models.sh");
+    config.num_classes = kNumLabelsWithIris;
+  } else if (base && base->config.num_classes > kNumLabels) {
+    return InvalidArgument("the base model has the iris class; use --iris on (or auto) with it");
+  }
   SMILE_ASSIGN_OR_RETURN(int64_t bank_size, p.GetInt("bank", 0, 100000));
   SMILE_ASSIGN_OR_RETURN(int64_t eval_every, p.GetInt("eval-every", 1, 1000000));
   SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
@@ -217,6 +247,7 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_ASSIGN_OR_RETURN(so.parser, ApplyParserOption(p));
   SMILE_LOG(kInfo) << "fit: parser " << so.parser;
   so.detector = tracker_options.detector_kind;
+  so.iris = config.num_classes > kNumLabels;
   std::vector<training::FitSample> samples;
   const fs::path cache = SampleCacheDir(inputs, so);
   if (!p.GetFlag("no-cache") && LoadCachedSamples(cache, &samples)) {

@@ -24,16 +24,18 @@ const std::array<cv::Vec3b, kNumLabels> kColors = [] {
 }  // namespace
 
 const char* LabelName(int label) {
+  if (label == kIris) return "iris";
   return label >= 0 && label < kNumLabels ? kNames[label] : "invalid";
 }
 
 int LabelFromName(const std::string& name) {
   for (int i = 0; i < kNumLabels; ++i)
     if (name == kNames[i]) return i;
-  return -1;
+  return name == "iris" ? kIris : -1;
 }
 
 cv::Vec3b LabelColor(int label) {
+  if (label == kIris) return cv::Vec3b(255, 255, 102);  // light cyan (BGR), apart from both eye colours
   return label >= 0 && label < kNumLabels ? kColors[label] : cv::Vec3b(255, 255, 255);
 }
 
@@ -79,7 +81,7 @@ int MirrorLabel(int label) {
 }
 
 bool IsHeadLabel(int label, bool include_neck) {
-  return (label >= kSkin && label <= kEarR) || (include_neck && label == kNeck);
+  return (label >= kSkin && label <= kEarR) || label == kIris || (include_neck && label == kNeck);
 }
 
 cv::Mat HeadRegion(const cv::Mat& labels, bool include_neck) {

@@ -16,6 +16,11 @@ enum Label : int {
   kNeckL = 16, kNeck = 17, kCloth = 18,
 };
 constexpr int kNumLabels = 19;
+// Not a CelebAMask-HQ class: the iris, drawn inside the eye classes from MediaPipe Iris
+// (engine/iris_mask.h) for identity models fitted with it, whose masks then have 20 classes.
+// A 19-class mask cannot carry gaze: each eye class covers sclera and iris alike.
+constexpr int kIris = 19;
+constexpr int kNumLabelsWithIris = 20;
 
 const char* LabelName(int label);
 // Index of a name ("l_eye"), or -1.

@@ -60,10 +60,12 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   ao.align.size = s;  // as smile fit extracts its crops
   ao.parser = model->parser;
   ao.smooth = source->info().kind == capture::SourceKind::kVideoFile;
+  ao.iris = config.num_classes > kNumLabels;  // the model's masks have the iris class
   SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
   SMILE_ASSIGN_OR_RETURN(auto landmarker, LandmarkDetector::Load());
   AnalyzerOptions still = ao;
   still.smooth = false;
+  still.iris = false;
   SMILE_ASSIGN_OR_RETURN(auto reparser, FaceAnalyzer::Create(still));  // cycle mIoU: parse the output again
 
   torch::NoGradGuard no_grad;
@@ -72,6 +74,7 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   const torch::Tensor& style = model->style;
 
   Series crop_fixed, crop_own, frame_fixed, frame_own;
+  ClassErrors parts;  // fixed style, aligned crop: where the error lies
   std::vector<double> frame_index, nme, pose_err, yaw_in, yaw_out, cycle;
   int64_t evaluated = 0, no_face = 0;
   std::vector<cv::Mat> sheet_rows;
@@ -96,7 +99,11 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
       continue;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const cv::Mat& labels = an.smoothed.labels;
+    cv::Mat labels = an.smoothed.labels;
+    if (ao.iris) {
+      labels = labels.clone();
+      PaintIris(labels, an.iris);
+    }
     const cv::Mat region = HeadRegion(labels);
     auto mask = models::LabelsToOneHot(labels, config.num_classes);
     // As jobs render: the identity's style bank when it has one, else its one fixed style.
@@ -109,6 +116,7 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     ++evaluated;
     frame_index.push_back(static_cast<double>(i));
     crop_fixed.Add(CompareImages(fixed, an.aligned, region));
+    parts.Add(fixed, an.aligned, labels);
     crop_own.Add(CompareImages(own, an.aligned, region));
     // Pasted back into the full frame: the swap's feathered head mask, no colour matching.
     const cv::Mat weight = FeatherMask(s, 0.06, region);
@@ -240,6 +248,42 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     t.rows.push_back(row);
   }
   r.tables.push_back(t);
+  {
+    // Which parts of the head the fixed-style error comes from, pooled over the frames: a part
+    // whose share of the error far exceeds its share of the area is what to improve (masks,
+    // conditioning, data); "head PSNR if exact" bounds what perfecting that part alone gains.
+    std::vector<int> head;
+    for (int c = 0; c < config.num_classes; ++c)
+      if (IsHeadLabel(c)) head.push_back(c);
+    struct Part {
+      const char* key;
+      const char* name;
+      std::vector<int> classes;
+    };
+    const std::vector<Part> groups = {{"skin", "skin", {kSkin}},
+                                      {"hair", "hair", {kHair}},
+                                      {"eyes", "eyes", {kLEye, kREye, kIris}},
+                                      {"brows", "brows", {kLBrow, kRBrow}},
+                                      {"nose", "nose", {kNose}},
+                                      {"mouth", "mouth and lips", {kMouth, kULip, kLLip}},
+                                      {"ears", "ears", {kLEar, kREar}},
+                                      {"accessories", "glasses, hat, earrings", {kEyeG, kHat, kEarR}}};
+    EvalTable pt;
+    pt.title = "where the fixed-style error lies (aligned crop, head region, pooled over the frames)";
+    pt.columns = {"part", "area (%)", "share of error (%)", "PSNR of part (dB)", "head PSNR if exact (dB)"};
+    const double area = parts.Pixels(head), err = parts.Sse(head);
+    for (const auto& [key, name, classes] : groups) {
+      if (parts.Pixels(classes) <= 0) continue;
+      const double share = err > 0 ? 100 * parts.Sse(classes) / err : 0;
+      pt.rows.push_back({name, Num(100 * parts.Pixels(classes) / area, 1), Num(share, 1), Num(parts.Psnr(classes), 2),
+                         Num(parts.PsnrWithout(head, classes), 2)});
+      r.AddMetric(std::string("error_share_") + key, std::string("share of the fixed-style head error: ") + name,
+                  share, "%");
+    }
+    r.AddMetric("crop_fixed_pooled_psnr", "PSNR, head, aligned crop, fixed style, pooled MSE over frames",
+                parts.Psnr(head), "dB");
+    r.tables.push_back(pt);
+  }
   r.series.push_back({"PSNR per held-out frame (head region)", "frame", "dB",
                       {{"crop, fixed style", frame_index, crop_fixed.psnr},
                        {"crop, own style", frame_index, crop_own.psnr},

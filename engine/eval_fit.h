@@ -4,7 +4,9 @@
 // smooth) and re-rendered from its mask with the identity's FIXED style matrix and with the
 // frame's OWN encoded style. Errors are measured in the head region of the aligned crop and
 // after pasting back into the full frame (head region warped to the frame), plus LPIPS when a
-// feature network is given, and landmark / pose error of the pasted frame against the driver.
+// feature network is given, and landmark / pose error of the pasted frame against the driver;
+// the fixed-style crop error is also split by part of the head (ClassErrors: area, share of the
+// error, PSNR of the part, head PSNR were it exact). Iris models get the irises in their masks.
 #pragma once
 
 #include <map>

@@ -31,6 +31,13 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
     SMILE_ASSIGN_OR_RETURN(a.parser_, MakeParser(o.parser.empty() ? kParserGeometric : o.parser, o.geometric));
   }
   a.smoother_ = MaskSmoother(o.smoother);
+  if (o.iris) {
+    auto iris = IrisModel::Load();
+    if (!iris.ok())
+      return iris.status().WithContext("this identity model's masks have the iris class, which needs the iris model; "
+                                       "run scripts/fetch_models.sh");
+    a.iris_ = std::make_shared<const IrisModel>(std::move(iris).value());
+  }
   return a;
 }
 
@@ -72,6 +79,15 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   prev_id_ = f->id;
   r.aligned = WarpToAligned(ToBgr(frame), r.alignment);
   r.aligned_landmarks = TransformPoints(f->landmarks, r.alignment.to_aligned);
+  if (iris_) {
+    if (f->id != last_iris_id_ || !have_prev_) last_iris_ = IrisDiscs{};  // a new face: no earlier irises
+    last_iris_id_ = f->id;
+    if (auto eyes = iris_->Fit(frame, f->landmarks); eyes.ok()) {
+      IrisDiscs d = IrisDiscsOf(*eyes, r.alignment.to_aligned, r.aligned.cols);
+      if (d.valid) last_iris_ = d;
+    }
+    r.iris = last_iris_;
+  }
   r.ms_align = MsSince(t0);
   if (!parse_) {
     have_prev_ = true;

@@ -12,6 +12,7 @@
 #include "engine/alignment.h"
 #include "engine/face_parser.h"
 #include "engine/face_tracker.h"
+#include "engine/iris_mask.h"
 #include "engine/mask_smoother.h"
 
 namespace smile::engine {
@@ -31,6 +32,10 @@ struct AnalyzerOptions {
   // "mesh" adds FaceMesh parts and the Selfie person mask to `geometric`). Empty: the identity
   // model's own parser in a Session, "geometric" elsewhere.
   std::string parser;
+  // Find both irises (MediaPipe Iris, engine/iris_mask.h) on every frame with a face:
+  // FrameAnalysis::iris, for identity models whose masks have the iris class. Needs the iris
+  // model (scripts/fetch_models.sh).
+  bool iris = false;
 };
 
 struct FrameAnalysis {
@@ -42,6 +47,7 @@ struct FrameAnalysis {
   Landmarks aligned_landmarks;
   ParseResult parse;           // this frame's parse (aligned frame)
   ParseResult smoothed;        // after temporal smoothing (== parse when smoothing is off)
+  IrisDiscs iris;              // AnalyzerOptions::iris: both irises, aligned pixels (the last found when not found now)
   double ms_track = 0, ms_align = 0, ms_parse = 0, ms_smooth = 0;
   double ms_total() const { return ms_track + ms_align + ms_parse + ms_smooth; }
   // The final labels warped back to frame coordinates (background outside the crop).
@@ -61,10 +67,15 @@ class FaceAnalyzer {
   // Off: Process tracks and aligns only (parse and smoothed stay empty), for jobs that draw their
   // own mask (the identity-layout swap); the parser and its models cost most of the analysis.
   void set_parse(bool on) { parse_ = on; }
+  // AnalyzerOptions::iris: the iris model (null otherwise), for jobs that find irises themselves.
+  const IrisModel* iris_model() const { return iris_.get(); }
 
  private:
   AnalyzerOptions o_;
   FaceTracker tracker_;
+  std::shared_ptr<const IrisModel> iris_;
+  IrisDiscs last_iris_;
+  int last_iris_id_ = -1;
   std::unique_ptr<FaceParser> parser_;
   MaskSmoother smoother_;
   bool have_prev_ = false;

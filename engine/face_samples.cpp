@@ -19,6 +19,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
     ao.parser = options.parser;
     ao.tracker.detector_kind = options.detector;
     ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
+    ao.iris = options.iris;
     SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
     const int64_t total = source->info().frame_count;
     ProgressBar bar("faces", total > 0 ? total : 0);
@@ -41,8 +42,9 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
                          << " faces; the largest is taken as the identity (crop the photo to choose another)";
       }
       if (i % std::max(1, options.every) != 0) continue;
-      samples.push_back({analysis->aligned.clone(), analysis->smoothed.labels.clone(),
-                         input + "#" + std::to_string(i)});
+      cv::Mat labels = analysis->smoothed.labels.clone();
+      if (options.iris) PaintIris(labels, analysis->iris);
+      samples.push_back({analysis->aligned.clone(), labels, input + "#" + std::to_string(i)});
     }
     bar.Finish();
   }

@@ -1,5 +1,5 @@
 // Face samples for training and fitting: aligned face crops and their 19-class
-// label maps, extracted from a video, an image folder or photos with the engine's
+// label maps (20 with SampleOptions::iris), extracted from a video, an image folder or photos with the engine's
 // tracker, aligner and parser.
 #pragma once
 
@@ -27,6 +27,7 @@ struct SampleOptions {
   bool smooth = true;        // temporal mask smoothing on videos
   std::string parser = "geometric";  // engine/parser_choice.h
   DetectorKind detector = DetectorKind::kAuto;  // face detector of the tracker
+  bool iris = false;         // paint the iris class into the labels (engine/iris_mask.h)
 };
 
 struct SampleReport {

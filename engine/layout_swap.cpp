@@ -24,7 +24,7 @@ std::pair<cv::Point2d, double> PartFrame(const Landmarks& p, int first, int last
 LayoutRetargeter::LayoutRetargeter(cv::Mat labels, Landmarks landmarks, LayoutOptions o)
     : labels_(std::move(labels)), landmarks_(std::move(landmarks)), o_(o) {}
 
-cv::Mat LayoutRetargeter::Retarget(const Landmarks& driver, int side, double t) {
+cv::Mat LayoutRetargeter::Retarget(const Landmarks& driver, int side, double t, Landmarks* moved) {
   cv::Mat labels;
   cv::resize(labels_, labels, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
   if (driver.size() != 68 || landmarks_.size() != 68) return labels;
@@ -47,6 +47,7 @@ cv::Mat LayoutRetargeter::Retarget(const Landmarks& driver, int side, double t) 
       out[i] = cv::Point2f(static_cast<float>(q.x), static_cast<float>(q.y));
     }
   }
+  if (moved) *moved = out;
   return Reenactor::RedrawParts(labels, out);
 }
 

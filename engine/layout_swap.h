@@ -31,8 +31,10 @@ class LayoutRetargeter {
   // `labels`: the identity's aligned layout (any side); `landmarks`: its 68 points in those pixels.
   LayoutRetargeter(cv::Mat labels, Landmarks landmarks, LayoutOptions o = {});
   // `driver`: the driver's 68 points in its aligned crop of side `side`, at time t (seconds) ->
-  // the identity's layout at that side with the driver's parts redrawn (CV_8U).
-  cv::Mat Retarget(const Landmarks& driver, int side, double t);
+  // the identity's layout at that side with the driver's parts redrawn (CV_8U). `moved`, when
+  // given, receives the 68 points the parts were drawn from (the identity's, its brows, eyes and
+  // mouth replaced by the driver's moved ones), in the layout's pixels.
+  cv::Mat Retarget(const Landmarks& driver, int side, double t, Landmarks* moved = nullptr);
   void Reset() { have_mean_ = false; }  // a new face: its means start over
 
   // Parts moved as a whole: point ranges [first, last) of the 68.

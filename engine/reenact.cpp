@@ -110,7 +110,7 @@ cv::Matx23d Reenactor::Similarity(const Landmarks& from, const Landmarks& to, co
 
 cv::Mat Reenactor::RedrawParts(const cv::Mat& labels, const Landmarks& pts) {
   cv::Mat out = labels.clone();
-  const int removed[] = {kLBrow, kRBrow, kLEye, kREye, kMouth, kULip, kLLip};
+  const int removed[] = {kLBrow, kRBrow, kLEye, kREye, kMouth, kULip, kLLip, kIris};
   for (int c : removed) out.setTo(kSkin, labels == c);
   std::vector<cv::Mat> parts = GeometricParser::PartMasks(labels.size(), pts);
   // Draw where the face is skin now (never over hair, eyeglasses, background ...); the
@@ -189,8 +189,9 @@ Result<ReenactSource> SourceFromIdentity(Session& session, const FaceMesh* mesh)
 
 AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor, std::shared_ptr<const FaceMesh> mesh) {
   auto last = std::make_shared<Retargeted>();
+  auto last_iris = std::make_shared<IrisDiscs>();
   auto expression = std::make_shared<ExpressionTracker>(mesh.get());  // `mesh` is kept alive by the capture
-  return [&session, reenactor, last, mesh, expression](SessionItem& item) -> Status {
+  return [&session, reenactor, last, last_iris, mesh, expression](SessionItem& item) -> Status {
     const ReenactSource& src = reenactor->source();
     item.canvas = src.canvas;
     item.alignment = src.alignment;
@@ -202,7 +203,18 @@ AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor
     TrackResult t = session.analyzer().tracker().Update(*item.input.image, item.input.pts_us / 1e6);
     const TrackedFace* f = t.main_face();
     if (f) {
-      *last = reenactor->Retarget(expression->Update(*item.input.image, f->landmarks, item.input.pts_us / 1e6));
+      const Landmarks pts = expression->Update(*item.input.image, f->landmarks, item.input.pts_us / 1e6);
+      *last = reenactor->Retarget(pts);
+      if (const IrisModel* iris = session.analyzer().iris_model(); iris && session.iris()) {
+        // The driver's irises (frame pixels) kept in place on its eyes, carried onto the source's
+        // redrawn eyes and moved with the pose.
+        if (auto eyes = iris->Fit(*item.input.image, f->landmarks); eyes.ok()) {
+          const int side = last->labels.cols;
+          const IrisDiscs in_frame = IrisDiscsOf(*eyes, cv::Matx23d(1, 0, 0, 0, 1, 0), 0);
+          const IrisDiscs d = TransformIris(TransferIris(in_frame, pts, last->landmarks, side), last->pose, side);
+          if (d.valid) *last_iris = d;
+        }
+      }
     } else {
       expression->Reset();
       if (last->labels.empty()) {
@@ -213,6 +225,7 @@ AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor
     }
     item.render = true;
     item.labels = last->labels;
+    item.iris = *last_iris;
     item.region = last->region;
     return Status::Ok();
   };

@@ -146,6 +146,7 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   if (!model) return InvalidArgument("Session needs an identity model; make one with: smile fit");
   AnalyzerOptions ao = analyzer_options;
   ao.align.size = std::max(ao.align.size, model->config.image_size);
+  ao.iris = model->config.num_classes > kNumLabels;
   if (ao.parser.empty()) {  // parse as the identity's training masks were (geometric if mesh models are missing)
     SMILE_ASSIGN_OR_RETURN(ao.parser, ResolveParser(model->parser, /*fall_back=*/true));
   }
@@ -192,9 +193,14 @@ Status Session::AnalyseSwap(SessionItem& item) {
   if (layout_) {
     const double t = item.input.pts_us / 1e6;
     const Landmarks pts = layout_expression_->Update(*item.input.image, an.face.landmarks, t);
-    item.labels = layout_->Retarget(TransformPoints(pts, an.alignment.to_aligned), an.aligned.cols, t);
+    const Landmarks aligned_pts = TransformPoints(pts, an.alignment.to_aligned);
+    Landmarks moved;
+    item.labels = layout_->Retarget(aligned_pts, an.aligned.cols, t, &moved);
+    // The driver's irises stay where they were on its eyes, now drawn on the identity's layout.
+    if (iris()) item.iris = TransferIris(an.iris, aligned_pts, moved, an.aligned.cols);
   } else {
     item.labels = an.smoothed.labels;
+    item.iris = an.iris;
   }
   item.alignment = an.alignment;
   item.color_ref = an.aligned;
@@ -213,6 +219,10 @@ Status Session::EditMask(SessionItem& item) {
 
 Status Session::Synthesise(SessionItem& item) {
   if (!item.render) return Status::Ok();
+  if (iris() && !item.labels.empty()) {
+    item.labels = item.labels.clone();  // may be shared with the analysis or an earlier frame
+    PaintIris(item.labels, item.iris);
+  }
   SMILE_ASSIGN_OR_RETURN(item.rendered, renderer_->Render(item.labels));
   return Status::Ok();
 }

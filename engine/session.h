@@ -55,6 +55,7 @@ struct SessionItem {
   cv::Mat canvas;            // the frame to paste into; empty: the input image
   Alignment alignment;       // aligned square -> canvas
   cv::Mat labels;            // aligned CV_8U labels to render
+  IrisDiscs iris;            // for identity models with the iris class: painted into `labels` before synthesis
   cv::Mat color_ref;         // aligned BGR reference for colour matching (empty: none)
   cv::Mat region;            // aligned CV_8U paste region (empty: HeadRegion(labels))
   cv::Mat rendered;          // synthesis output (aligned BGR, labels' size)
@@ -147,6 +148,9 @@ class Session {
   FaceAnalyzer& analyzer() { return analyzer_; }
   HeadRenderer& renderer() { return *renderer_; }
   models::IdentityModel& model() { return model_; }
+  // The identity model's masks have the iris class (engine/iris_mask.h): the analyzer finds the
+  // driver's irises and Synthesise paints SessionItem::iris into the labels after any edit.
+  bool iris() const { return model_->config.num_classes > kNumLabels; }
   // Forgets what compose carries from frame to frame: the smoothed colour transfer and the
   // stabiliser's previous render (a new video, a new face, a new run).
   void ResetComposeState() {

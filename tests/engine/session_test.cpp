@@ -311,3 +311,55 @@ TEST(SessionMedia, StabiliserDampsFrameToFrameChangesOfTheHead) {
 
 }  // namespace
 }  // namespace smile::engine
+
+namespace smile::engine {
+namespace {
+
+// An identity model with the iris class (smile fit --iris): the swap finds the driver's irises and
+// paints them inside the eyes of the mask it renders; a 19-class model's masks never get one.
+TEST(SessionMedia, IrisModelRendersTheDriversIrises) {
+  SKIP_WITHOUT_CLIPS();
+  if (auto m = IrisModel::Load(); !m.ok()) GTEST_SKIP() << "iris model not fetched (scripts/fetch_models.sh)";
+  for (bool with_iris : {true, false}) {
+    auto cfg = models::ModelConfig::Preset("tiny");
+    ASSERT_TRUE(cfg.ok());
+    if (with_iris) cfg->num_classes = kNumLabelsWithIris;
+    torch::manual_seed(1);
+    models::IdentityModel model(*cfg);
+    model->style.copy_(torch::randn_like(model->style));
+    model->eval();
+    SessionOptions o;
+    o.progress = false;
+    o.max_frames = 6;
+    auto s = Session::Create(std::move(model), o, AnalyzerOptions{});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ((*s)->iris(), with_iris);
+    auto src = capture::OpenSource(Clip("d3"));  // d3 looks around
+    ASSERT_TRUE(src.ok());
+    KeepSink sink;
+    int rendered = 0, with_disc = 0;
+    std::vector<double> iris_x;
+    SessionReport r = (*s)->RunSwap(**src, sink, [&](SessionItem& item) {
+      if (!item.render) return Status::Ok();
+      ++rendered;
+      const cv::Mat iris = item.labels == kIris, eyes = (item.labels == kLEye) | (item.labels == kREye) | iris;
+      const int n = cv::countNonZero(iris);
+      if (n > 0) {
+        ++with_disc;
+        EXPECT_LT(n, cv::countNonZero(eyes)) << "the iris is a part of the eye, not all of it";
+        EXPECT_TRUE(item.iris.valid);
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    ASSERT_GT(rendered, 3);
+    if (with_iris) {
+      EXPECT_EQ(with_disc, rendered) << "every rendered frame of an open-eyed driver gets irises";
+    } else {
+      EXPECT_EQ(with_disc, 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace smile::engine
