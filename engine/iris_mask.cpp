@@ -94,6 +94,29 @@ void PaintIris(cv::Mat& labels, const IrisDiscs& discs) {
   }
 }
 
+void PaintDefaultIris(cv::Mat& labels) {
+  CV_Assert(labels.type() == CV_8UC1);
+  IrisDiscs d;
+  d.side = labels.cols;
+  int found = 0;
+  for (int e = 0; e < 2; ++e) {
+    const int cls = e == 0 ? kREye : kLEye;
+    const cv::Mat eye = labels == cls;
+    const cv::Moments m = cv::moments(eye, true);
+    if (m.m00 < 1) {
+      d.center[e] = cv::Point2f(-1e4f, -1e4f);  // off the mask: paints nothing
+      d.radius[e] = 1;
+      continue;
+    }
+    const cv::Rect box = cv::boundingRect(eye);
+    d.center[e] = cv::Point2f(static_cast<float>(m.m10 / m.m00), static_cast<float>(m.m01 / m.m00));
+    d.radius[e] = std::max(1.0f, 0.22f * box.width);
+    ++found;
+  }
+  d.valid = found > 0;
+  PaintIris(labels, d);
+}
+
 cv::Mat StripIris(const cv::Mat& labels) {
   CV_Assert(labels.type() == CV_8UC1);
   cv::Mat out = labels.clone();

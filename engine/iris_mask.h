@@ -50,6 +50,12 @@ IrisDiscs TransferIris(const IrisDiscs& discs, const std::vector<cv::Point2f>& f
 // the discs are scaled from their side to it.
 void PaintIris(cv::Mat& labels, const IrisDiscs& discs);
 
+// Where no iris was measured (the iris model is not fetched, or it has not found one yet): a disc
+// in the middle of each eye blob, looking ahead, radius 0.22 of the blob's width (MediaPipe Iris on
+// portraits: 0.18-0.26 eye widths), so that an iris model never renders an eye without one. Each
+// eye class (l_eye, r_eye) is one blob; nothing where a class is absent.
+void PaintDefaultIris(cv::Mat& labels);
+
 // The 19-class mask of a mask with irises: each kIris pixel goes back to the eye class of its side
 // of the crop (r_eye on the image's left half, l_eye on the right).
 cv::Mat StripIris(const cv::Mat& labels);

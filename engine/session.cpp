@@ -147,6 +147,12 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   AnalyzerOptions ao = analyzer_options;
   ao.align.size = std::max(ao.align.size, model->config.image_size);
   ao.iris = model->config.num_classes > kNumLabels;
+  if (ao.iris && !IrisModel::Load().ok()) {
+    // Still runs: the eyes get irises looking ahead (PaintDefaultIris) instead of the driver's gaze.
+    SMILE_LOG(kWarn) << "this identity model's masks have the iris class, but the iris model is not fetched "
+                        "(run scripts/fetch_models.sh): its eyes will look straight ahead";
+    ao.iris = false;
+  }
   if (ao.parser.empty()) {  // parse as the identity's training masks were (geometric if mesh models are missing)
     SMILE_ASSIGN_OR_RETURN(ao.parser, ResolveParser(model->parser, /*fall_back=*/true));
   }
@@ -221,7 +227,11 @@ Status Session::Synthesise(SessionItem& item) {
   if (!item.render) return Status::Ok();
   if (iris() && !item.labels.empty()) {
     item.labels = item.labels.clone();  // may be shared with the analysis or an earlier frame
-    PaintIris(item.labels, item.iris);
+    if (item.iris.valid) {
+      PaintIris(item.labels, item.iris);
+    } else {
+      PaintDefaultIris(item.labels);  // no iris measured (yet): looking ahead, never an eye without one
+    }
   }
   SMILE_ASSIGN_OR_RETURN(item.rendered, renderer_->Render(item.labels));
   return Status::Ok();

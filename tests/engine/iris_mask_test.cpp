@@ -65,6 +65,32 @@ TEST(IrisMask, StripGivesBackTheEyeClasses) {
   EXPECT_EQ(cv::countNonZero(StripIris(l) != before), 0);
 }
 
+// Without a measured iris: a disc in the middle of each eye, inside it, about 0.22 eye widths.
+TEST(IrisMask, DefaultIrisLooksAheadInsideEachEye) {
+  cv::Mat l = TwoEyes();
+  const cv::Mat eyes = (l == kLEye) | (l == kREye);
+  PaintDefaultIris(l);
+  const cv::Mat iris = l == kIris;
+  EXPECT_EQ(cv::countNonZero(iris & ~eyes), 0);
+  for (int x0 : {0, 32}) {
+    const cv::Mat half = iris(cv::Rect(x0, 0, 32, 64));
+    const cv::Moments m = cv::moments(half, true);
+    ASSERT_GT(m.m00, 10) << "no iris in the eye at x " << x0;
+    EXPECT_NEAR(m.m10 / m.m00 + x0, x0 == 0 ? 20 : 44, 1.0);  // centred on its eye
+    EXPECT_NEAR(m.m01 / m.m00, 30, 1.0);
+    EXPECT_LT(m.m00, 0.5 * cv::countNonZero(eyes(cv::Rect(x0, 0, 32, 64))));
+  }
+  // One eye hidden (its class absent): only the other gets an iris; no eyes: nothing.
+  cv::Mat one = TwoEyes();
+  one.setTo(kSkin, one == kLEye);
+  PaintDefaultIris(one);
+  EXPECT_GT(cv::countNonZero((one == kIris)(cv::Rect(0, 0, 32, 64))), 0);
+  EXPECT_EQ(cv::countNonZero((one == kIris)(cv::Rect(32, 0, 32, 64))), 0);
+  cv::Mat none(64, 64, CV_8U, cv::Scalar(kSkin));
+  PaintDefaultIris(none);
+  EXPECT_EQ(cv::countNonZero(none == kIris), 0);
+}
+
 std::vector<cv::Point2f> EyeCorners(cv::Point2f r0, cv::Point2f r1, cv::Point2f l0, cv::Point2f l1) {
   std::vector<cv::Point2f> p(68, cv::Point2f(0, 0));
   p[36] = r0, p[39] = r1, p[42] = l0, p[45] = l1;
