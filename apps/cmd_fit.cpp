@@ -207,21 +207,20 @@ Status RunFit(const std::vector<std::string>& args) {
   std::string iris = p.Get("iris");
   if (iris != "auto" && iris != "on" && iris != "off")
     return InvalidArgument("--iris '" + iris + "': use auto, on or off");
-  if (iris == "auto") {
-    if (base) {
-      iris = base->config.num_classes > kNumLabels ? "on" : "off";
+  if (iris == "auto" && base) iris = base->config.num_classes > kNumLabels ? "on" : "off";
+  if (iris != "off") {  // "on", or "auto" without a base: on when the iris model loads
+    if (auto m = engine::IrisModel::Load(); !m.ok()) {
+      if (iris == "on") return m.status().WithContext("--iris on needs the iris model; run scripts/fetch_models.sh");
+      SMILE_LOG(kWarn) << "fit: no iris model (run scripts/fetch_models.sh): fitting 19-class masks, whose "
+                          "renders cannot follow the driver's gaze";
+      iris = "off";
     } else {
-      iris = engine::IrisModel::Load().ok() ? "on" : "off";
-      if (iris == "off")
-        SMILE_LOG(kWarn) << "fit: no iris model (run scripts/fetch_models.sh): fitting 19-class masks, whose "
-                            "renders cannot follow the driver's gaze";
+      iris = "on";
     }
   }
   if (iris == "on") {
     if (base && base->config.num_classes <= kNumLabels)
       return InvalidArgument("the base model has no iris class; use --iris off (or auto) with it");
-    if (auto m = engine::IrisModel::Load(); !m.ok())
-      return m.status().WithContext("--iris on needs the iris model; run scripts/fetch_models.sh");
     config.num_classes = kNumLabelsWithIris;
   } else if (base && base->config.num_classes > kNumLabels) {
     return InvalidArgument("the base model has the iris class; use --iris on (or auto) with it");

@@ -31,7 +31,9 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
     SMILE_ASSIGN_OR_RETURN(a.parser_, MakeParser(o.parser.empty() ? kParserGeometric : o.parser, o.geometric));
   }
   a.smoother_ = MaskSmoother(o.smoother);
-  if (o.iris) {
+  if (o.iris && o.iris_model) {
+    a.iris_ = o.iris_model;
+  } else if (o.iris) {
     auto iris = IrisModel::Load();
     if (!iris.ok())
       return iris.status().WithContext("this identity model's masks have the iris class, which needs the iris model; "
@@ -79,7 +81,9 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
   prev_id_ = f->id;
   r.aligned = WarpToAligned(ToBgr(frame), r.alignment);
   r.aligned_landmarks = TransformPoints(f->landmarks, r.alignment.to_aligned);
+  r.ms_align = MsSince(t0);
   if (iris_) {
+    t0 = std::chrono::steady_clock::now();
     if (f->id != last_iris_id_ || !have_prev_) last_iris_ = IrisDiscs{};  // a new face: no earlier irises
     last_iris_id_ = f->id;
     if (auto eyes = iris_->Fit(frame, f->landmarks); eyes.ok()) {
@@ -87,8 +91,8 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
       if (d.valid) last_iris_ = d;
     }
     r.iris = last_iris_;
+    r.ms_iris = MsSince(t0);
   }
-  r.ms_align = MsSince(t0);
   if (!parse_) {
     have_prev_ = true;
     prev_alignment_ = r.alignment;

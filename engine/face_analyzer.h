@@ -34,8 +34,9 @@ struct AnalyzerOptions {
   std::string parser;
   // Find both irises (MediaPipe Iris, engine/iris_mask.h) on every frame with a face:
   // FrameAnalysis::iris, for identity models whose masks have the iris class. Needs the iris
-  // model (scripts/fetch_models.sh).
+  // model (scripts/fetch_models.sh); `iris_model`, when given, is used instead of loading it again.
   bool iris = false;
+  std::shared_ptr<const IrisModel> iris_model;
 };
 
 struct FrameAnalysis {
@@ -48,8 +49,8 @@ struct FrameAnalysis {
   ParseResult parse;           // this frame's parse (aligned frame)
   ParseResult smoothed;        // after temporal smoothing (== parse when smoothing is off)
   IrisDiscs iris;              // AnalyzerOptions::iris: both irises, aligned pixels (the last found when not found now)
-  double ms_track = 0, ms_align = 0, ms_parse = 0, ms_smooth = 0;
-  double ms_total() const { return ms_track + ms_align + ms_parse + ms_smooth; }
+  double ms_track = 0, ms_align = 0, ms_iris = 0, ms_parse = 0, ms_smooth = 0;
+  double ms_total() const { return ms_track + ms_align + ms_iris + ms_parse + ms_smooth; }
   // The final labels warped back to frame coordinates (background outside the crop).
   cv::Mat FrameLabels(cv::Size frame_size) const;
 };

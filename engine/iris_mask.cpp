@@ -117,15 +117,4 @@ void PaintDefaultIris(cv::Mat& labels) {
   PaintIris(labels, d);
 }
 
-cv::Mat StripIris(const cv::Mat& labels) {
-  CV_Assert(labels.type() == CV_8UC1);
-  cv::Mat out = labels.clone();
-  for (int y = 0; y < out.rows; ++y) {
-    uint8_t* l = out.ptr<uint8_t>(y);
-    for (int x = 0; x < out.cols; ++x)
-      if (l[x] == kIris) l[x] = 2 * x < out.cols ? kREye : kLEye;
-  }
-  return out;
-}
-
 }  // namespace smile::engine

@@ -8,8 +8,8 @@
 //
 // The discs are found on the frame (the iris model's 64 px eye crops come from the full-resolution
 // frame) and carried in aligned-crop pixels; they are painted after any mask edit, just before
-// synthesis, onto whatever layout is rendered: the driver's own mask or the identity's layout
-// (engine::LayoutRetargeter::MapPartPoint moves them with the eye they belong to).
+// synthesis, onto whatever layout is rendered: the driver's own mask, or another layout whose eyes
+// were moved or redrawn (TransferIris carries each disc by its eye's corners).
 #pragma once
 
 #include <array>
@@ -55,9 +55,5 @@ void PaintIris(cv::Mat& labels, const IrisDiscs& discs);
 // portraits: 0.18-0.26 eye widths), so that an iris model never renders an eye without one. Each
 // eye class (l_eye, r_eye) is one blob; nothing where a class is absent.
 void PaintDefaultIris(cv::Mat& labels);
-
-// The 19-class mask of a mask with irises: each kIris pixel goes back to the eye class of its side
-// of the crop (r_eye on the image's left half, l_eye on the right).
-cv::Mat StripIris(const cv::Mat& labels);
 
 }  // namespace smile::engine

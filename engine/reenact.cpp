@@ -205,7 +205,7 @@ AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor
     if (f) {
       const Landmarks pts = expression->Update(*item.input.image, f->landmarks, item.input.pts_us / 1e6);
       *last = reenactor->Retarget(pts);
-      if (const IrisModel* iris = session.analyzer().iris_model(); iris && session.iris()) {
+      if (const IrisModel* iris = session.analyzer().iris_model()) {  // set for iris models only
         // The driver's irises (frame pixels) kept in place on its eyes, carried onto the source's
         // redrawn eyes and moved with the pose.
         if (auto eyes = iris->Fit(*item.input.image, f->landmarks); eyes.ok()) {

@@ -147,11 +147,15 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
   AnalyzerOptions ao = analyzer_options;
   ao.align.size = std::max(ao.align.size, model->config.image_size);
   ao.iris = model->config.num_classes > kNumLabels;
-  if (ao.iris && !IrisModel::Load().ok()) {
-    // Still runs: the eyes get irises looking ahead (PaintDefaultIris) instead of the driver's gaze.
-    SMILE_LOG(kWarn) << "this identity model's masks have the iris class, but the iris model is not fetched "
-                        "(run scripts/fetch_models.sh): its eyes will look straight ahead";
-    ao.iris = false;
+  if (ao.iris && !ao.iris_model) {
+    if (auto iris = IrisModel::Load(); iris.ok()) {
+      ao.iris_model = std::make_shared<const IrisModel>(std::move(iris).value());
+    } else {
+      // Still runs: the eyes get irises looking ahead (PaintDefaultIris) instead of the driver's gaze.
+      SMILE_LOG(kWarn) << "this identity model's masks have the iris class, but the iris model is not fetched "
+                          "(run scripts/fetch_models.sh): its eyes will look straight ahead";
+      ao.iris = false;
+    }
   }
   if (ao.parser.empty()) {  // parse as the identity's training masks were (geometric if mesh models are missing)
     SMILE_ASSIGN_OR_RETURN(ao.parser, ResolveParser(model->parser, /*fall_back=*/true));

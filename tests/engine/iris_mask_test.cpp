@@ -57,14 +57,6 @@ TEST(IrisMask, ScalesFromItsSideAndSkipsInvalid) {
   EXPECT_EQ(cv::countNonZero(untouched == kIris), 0);
 }
 
-TEST(IrisMask, StripGivesBackTheEyeClasses) {
-  cv::Mat l = TwoEyes();
-  const cv::Mat before = l.clone();
-  PaintIris(l, Discs({20, 30}, {44, 30}, 3, 64));
-  ASSERT_GT(cv::countNonZero(l == kIris), 0);
-  EXPECT_EQ(cv::countNonZero(StripIris(l) != before), 0);
-}
-
 // Without a measured iris: a disc in the middle of each eye, inside it, about 0.22 eye widths.
 TEST(IrisMask, DefaultIrisLooksAheadInsideEachEye) {
   cv::Mat l = TwoEyes();
