@@ -102,9 +102,10 @@ Status RunTrain(const std::vector<std::string>& args) {
   p.Option("lr", "X", "learning rate (0 = the stage's default: synth 0.002, manip 1e-4, parser 2e-3, attr 1e-3)", "0");
   p.Option("seed", "S", "random seed (data order, augmentation, initial weights)", "0");
   p.Option("device", "D", "cpu, cuda, cuda:N or auto", "auto");
-  p.Option("precision", "fp32|bf16",
+  p.Option("precision", "fp32|bf16|auto",
            "synth, manip, parser: training arithmetic, fp32 or bf16 mixed precision (forward passes in bfloat16, "
-           "weights and losses fp32; faster on GPUs and on CPUs with AMX or AVX-512 BF16)",
+           "weights and losses fp32; faster on GPUs and on CPUs with AMX or AVX-512 BF16); auto: bf16 where the "
+           "CPU has either",
            "fp32");
   p.Option("checkpoint-every", "N", "write the resumable state every N iterations", "500");
   p.Option("sample-every", "K", "write a sample grid and the loss curve every K iterations (0 = at the end)", "200");
@@ -134,7 +135,8 @@ Status RunTrain(const std::vector<std::string>& args) {
   const std::string stage = p.Get("stage");
   if (stage != "synth" && stage != "manip" && stage != "parser" && stage != "attr")
     return InvalidArgument("unknown stage '" + stage + "'; choose synth, manip, parser or attr");
-  SMILE_ASSIGN_OR_RETURN(const bool bf16, PrecisionIsBf16(p));
+  SMILE_ASSIGN_OR_RETURN(bool bf16, PrecisionIsBf16(p));
+  if (stage == "attr" && p.Get("precision") == "auto") bf16 = false;
   if (bf16 && stage == "attr")
     return InvalidArgument("--precision bf16 is implemented for synth, manip and parser; drop it for attr");
   if (!p.Get("init").empty()) {

@@ -1,12 +1,14 @@
 #include "apps/synthesis_options.h"
 
+#include "core/cpu_features.h"
+
 namespace smile::app {
 
 void AddSynthesisOptions(ArgParser& p) {
   p.Option("fast", "on|off", "fast fixed-style synthesis path (exact; off: the plain network forward)", "on");
-  p.Option("precision", "fp32|bf16",
+  p.Option("precision", "fp32|bf16|auto",
            "arithmetic of the fast synthesis path: fp32 (exact) or bf16 (about 1e-2 error, 1.3-1.6x faster "
-           "on CPUs with AMX or AVX-512 BF16, slower elsewhere)",
+           "on CPUs with AMX or AVX-512 BF16, slower elsewhere); auto: bf16 where the CPU has either",
            "fp32");
   p.Option("stabilize", "F",
            "temporal stabilisation of the rendered head, 0..0.95: how much of a small frame-to-frame texture change "
@@ -33,8 +35,9 @@ Status ApplyLayoutOption(const ArgParser& p, engine::SessionOptions* so) {
 
 Result<bool> PrecisionIsBf16(const ArgParser& p) {
   const std::string precision = p.Get("precision");
-  if (precision != "fp32" && precision != "bf16")
-    return InvalidArgument("--precision takes fp32 or bf16, not '" + precision + "'");
+  if (precision != "fp32" && precision != "bf16" && precision != "auto")
+    return InvalidArgument("--precision takes fp32, bf16 or auto, not '" + precision + "'");
+  if (precision == "auto") return Cpu().NativeBf16();
   return precision == "bf16";
 }
 
