@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -213,6 +214,7 @@ Status RunFit(const std::vector<std::string>& args) {
   if (iris != "auto" && iris != "on" && iris != "off")
     return InvalidArgument("--iris '" + iris + "': use auto, on or off");
   if (iris == "auto" && base) iris = base->config.num_classes > kNumLabels ? "on" : "off";
+  std::shared_ptr<const engine::IrisModel> iris_model;  // loaded once: decides "auto", then finds the irises
   if (iris != "off") {  // "on", or "auto" without a base: on when the iris model loads
     if (auto m = engine::IrisModel::Load(); !m.ok()) {
       if (iris == "on") return m.status().WithContext("--iris on needs the iris model; run scripts/fetch_models.sh");
@@ -221,6 +223,7 @@ Status RunFit(const std::vector<std::string>& args) {
       iris = "off";
     } else {
       iris = "on";
+      iris_model = std::make_shared<const engine::IrisModel>(std::move(m).value());
     }
   }
   if (iris == "on") {
@@ -252,6 +255,7 @@ Status RunFit(const std::vector<std::string>& args) {
   SMILE_LOG(kInfo) << "fit: parser " << so.parser;
   so.detector = tracker_options.detector_kind;
   so.iris = config.num_classes > kNumLabels;
+  so.iris_model = iris_model;
   std::vector<training::FitSample> samples;
   const fs::path cache = SampleCacheDir(inputs, so);
   if (!p.GetFlag("no-cache") && LoadCachedSamples(cache, &samples)) {

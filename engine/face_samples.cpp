@@ -20,6 +20,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
     ao.tracker.detector_kind = options.detector;
     ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
     ao.iris = options.iris;
+    ao.iris_model = options.iris_model;
     SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
     const int64_t total = source->info().frame_count;
     ProgressBar bar("faces", total > 0 ? total : 0);

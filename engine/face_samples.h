@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include "core/status.h"
 #include "engine/face_tracker.h"
+#include "engine/iris.h"
 
 namespace smile::engine {
 
@@ -28,6 +30,8 @@ struct SampleOptions {
   std::string parser = "geometric";  // engine/parser_choice.h
   DetectorKind detector = DetectorKind::kAuto;  // face detector of the tracker
   bool iris = false;         // paint the iris class into the labels (engine/iris_mask.h)
+  // The iris model, when the caller has it already (loaded once for every input instead of per input).
+  std::shared_ptr<const IrisModel> iris_model;
 };
 
 struct SampleReport {

@@ -34,7 +34,7 @@ struct FitOptions {
   int eval_every = 50;        // iterations between held-out evaluations
   // Share of the budget (time or iterations) spent on reconstruction-only steps before
   // the adversarial + feature-matching terms join (1 = never, 0 = from the start). 1 by
-  // default: on every measured 15-minute fit (d14 x6, d10 x2, d3) the kept, best held-out
+  // default: on every measured 15-minute fit (d14 x7, d10 x2, d3) the kept, best held-out
   // model came from the reconstruction phase or within 0.15 dB of it, and the adversarial
   // phase lowered the held-out PSNR by 0.3-0.5 dB, so its share of the budget was lost.
   double recon_fraction = 1.0;
