@@ -100,8 +100,10 @@ std::string ModelConfig::Serialize() const {
      << "synth_mask_start=" << synth_mask_start << "\n"
      << "synth_mapping_layers=" << synth_mapping_layers << "\n"
      << "synth_mapping_lr_mul=" << synth_mapping_lr_mul << "\n"
-     << "synth_spade_hidden=" << synth_spade_hidden << "\n"
-     << "manip_size=" << manip_size << "\n"
+     << "synth_spade_hidden=" << synth_spade_hidden << "\n";
+  // Written only when used, so that models without geometry keep their exact text.
+  if (synth_geometry_channels != 0) os << "synth_geometry_channels=" << synth_geometry_channels << "\n";
+  os << "manip_size=" << manip_size << "\n"
      << "manip_latent_dim=" << manip_latent_dim << "\n"
      << "manip_base_width=" << manip_base_width << "\n"
      << "manip_landmark_skips=" << (manip_landmark_skips ? 1 : 0) << "\n"
@@ -133,6 +135,7 @@ Result<ModelConfig> ModelConfig::Parse(const std::string& text) {
       else if (k == "synth_mapping_layers") c.synth_mapping_layers = std::stoi(v);
       else if (k == "synth_mapping_lr_mul") c.synth_mapping_lr_mul = std::stod(v);
       else if (k == "synth_spade_hidden") c.synth_spade_hidden = std::stoi(v);
+      else if (k == "synth_geometry_channels") c.synth_geometry_channels = std::stoi(v);
       else if (k == "manip_size") c.manip_size = std::stoi(v);
       else if (k == "manip_latent_dim") c.manip_latent_dim = std::stoi(v);
       else if (k == "manip_base_width") c.manip_base_width = std::stoi(v);
@@ -147,7 +150,7 @@ Result<ModelConfig> ModelConfig::Parse(const std::string& text) {
   }
   auto pow2 = [](int x) { return x >= 32 && (x & (x - 1)) == 0; };
   if (!pow2(c.image_size)) return Corrupt("model config image_size must be a power of two >= 32");
-  if (c.num_classes < 2 || c.channel_multiplier <= 0)
+  if (c.num_classes < 2 || c.channel_multiplier <= 0 || c.synth_geometry_channels < 0)
     return Corrupt("model config has num_classes < 2 or a non-positive channel multiplier");
   return c;
 }

@@ -23,6 +23,10 @@ struct ModelConfig {
   int synth_mapping_layers = 8;  // PixelNorm + 8 EqualLinear
   double synth_mapping_lr_mul = 0.01;
   int synth_spade_hidden = 128;
+  // Continuous geometry channels after the class channels of the generator's mask input
+  // (engine/mesh_geometry.h: 7 from FaceMesh); they condition the SPADE branches and the mask
+  // encoder but carry no style. 0 (the paper): the mask is the one-hot classes alone.
+  int synth_geometry_channels = 0;
   // Manipulation stage (StarGANv2-like, mask -> mask)
   int manip_size = 256;          // mask resolution of the manipulation stage
   int manip_latent_dim = 16;

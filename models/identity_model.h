@@ -5,7 +5,9 @@
 #pragma once
 
 #include <map>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
@@ -32,6 +34,11 @@ struct IdentityModelImpl : torch::nn::Module {
   // Per-expression styles of the fitted footage (empty for models made before the bank, or
   // with `smile fit --bank 0`); stored as the checkpoint blob "style_bank".
   StyleBank bank;
+  // Models with mesh geometry (config.synth_geometry_channels > 0): the identity's mesh topology
+  // (engine/mesh_geometry.h), stored as the checkpoint blob "mesh_topology": 468 canonical points
+  // (x, y, z) and the triangles (3 indices each) that jobs rasterise each frame's mesh with.
+  std::vector<float> mesh_canonical;
+  std::vector<int32_t> mesh_triangles;
   cv::Mat DefaultLabels() const;
 };
 TORCH_MODULE(IdentityModel);

@@ -28,7 +28,8 @@ SpadeGammaImpl::SpadeGammaImpl(int64_t channels, int64_t num_classes, int64_t hi
 }
 
 SacConv2dImpl::SacConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t style_dim_, int64_t num_classes,
-                             int64_t spade_hidden, bool upsample_, bool demodulate_, bool only_spade_)
+                             int64_t spade_hidden, bool upsample_, bool demodulate_, bool only_spade_,
+                             int64_t geometry_channels)
     : in_ch(in),
       out_ch(out),
       kernel(k),
@@ -36,9 +37,10 @@ SacConv2dImpl::SacConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t style_d
       scale(1.0 / std::sqrt(static_cast<double>(in * k * k))),
       upsample(upsample_),
       demodulate(demodulate_),
-      only_spade(only_spade_) {
+      only_spade(only_spade_),
+      num_classes(num_classes) {
   blending_gamma = register_parameter("blending_gamma", torch::zeros({1}));
-  spade = register_module("spade_gamma", SpadeGamma(in, num_classes, spade_hidden));
+  spade = register_module("spade_gamma", SpadeGamma(in, num_classes + geometry_channels, spade_hidden));
   if (!only_spade) {
     fc_mu_weight = register_parameter("fc_mu_weight", torch::randn({num_classes, style_dim, style_dim}));
     fc_mu_bias = register_parameter("fc_mu_bias", torch::ones({num_classes, style_dim}));
@@ -55,7 +57,8 @@ torch::Tensor SacConv2dImpl::StyleCodes(const torch::Tensor& style, const torch:
   const double fc_scale = 1.0 / std::sqrt(static_cast<double>(style_dim));
   // mu[n,c,:] = EqualLinear_c(style[n,c,:])
   auto mu = torch::einsum("cod,ncd->nco", {fc_mu_weight * fc_scale, style}) + fc_mu_bias.unsqueeze(0);
-  auto m = mask_hw.ne(0).to(mu.dtype());
+  // The class channels only: geometry channels (after them) carry no style.
+  auto m = mask_hw.narrow(1, 0, num_classes).ne(0).to(mu.dtype());
   return torch::einsum("nco,nchw->nohw", {mu, m});
 }
 
@@ -110,7 +113,7 @@ torch::Tensor SumOfSameConv(const torch::Tensor& g2, const torch::Tensor& w2) {
 SacStyledConvImpl::SacStyledConvImpl(int64_t in, int64_t out, const ModelConfig& cfg, bool upsample,
                                      bool only_spade) {
   conv = register_module("conv", SacConv2d(in, out, 3, cfg.synth_style_dim, cfg.num_classes, cfg.synth_spade_hidden,
-                                           upsample, /*demodulate=*/true, only_spade));
+                                           upsample, /*demodulate=*/true, only_spade, cfg.synth_geometry_channels));
   noise = register_module("noise", NoiseInjection());
   act = register_module("activate", FusedLeakyReLU(out));
 }
@@ -122,7 +125,7 @@ torch::Tensor SacStyledConvImpl::forward(const torch::Tensor& x, const torch::Te
 
 SacToRGBImpl::SacToRGBImpl(int64_t in, const ModelConfig& cfg, bool upsample, bool only_spade) {
   conv = register_module("conv", SacConv2d(in, 3, 1, cfg.synth_style_dim, cfg.num_classes, cfg.synth_spade_hidden,
-                                           false, /*demodulate=*/false, only_spade));
+                                           false, /*demodulate=*/false, only_spade, cfg.synth_geometry_channels));
   if (upsample) up = register_module("upsample", Upsample(DefaultBlurKernel()));
   bias = register_parameter("bias", torch::zeros({1, 3, 1, 1}));
 }
@@ -152,7 +155,7 @@ SynthesisGeneratorImpl::SynthesisGeneratorImpl(const ModelConfig& cfg) : config(
   const int64_t sem_dim = cfg.Width(256);
   const int64_t c0 = SynthChannels(cfg, start);
   input = register_module("input", torch::nn::Sequential(
-                                       ConvLayer(cfg.num_classes, sem_dim, 3), ConvLayer(sem_dim, sem_dim, 3, true),
+                                       ConvLayer(cfg.num_classes + cfg.synth_geometry_channels, sem_dim, 3), ConvLayer(sem_dim, sem_dim, 3, true),
                                        ConvLayer(sem_dim, sem_dim, 3, true), ConvLayer(sem_dim, c0, 3, true)));
   conv1 = register_module("conv1", SacStyledConv(c0, c0, cfg, false, false));
   to_rgb1 = register_module("to_rgb1", SacToRGB(c0, cfg, /*upsample=*/false, false));
@@ -185,9 +188,12 @@ std::vector<torch::Tensor> SynthesisGeneratorImpl::MakeNoise(uint64_t seed) cons
 torch::Tensor SynthesisGeneratorImpl::forward(const torch::Tensor& mask_in, const torch::Tensor& style_in,
                                               const std::vector<torch::Tensor>& noise) {
   const int64_t c = config.num_classes, d = config.synth_style_dim;
-  if (mask_in.dim() != 4 || mask_in.size(1) != c)
-    throw std::invalid_argument("synthesis generator: mask must be (N," + std::to_string(c) + ",H,W), got " +
-                                std::to_string(mask_in.dim()) + "-d tensor");
+  const int64_t mc = c + config.synth_geometry_channels;
+  if (mask_in.dim() != 4 || mask_in.size(1) != mc)
+    throw std::invalid_argument("synthesis generator: mask must be (N," + std::to_string(mc) + ",H,W)" +
+                                (config.synth_geometry_channels ? " (classes, then geometry)" : "") + ", got " +
+                                (mask_in.dim() == 4 ? std::to_string(mask_in.size(1)) + " channels"
+                                                    : std::to_string(mask_in.dim()) + "-d tensor"));
   auto style = style_in.reshape({style_in.size(0), c, d});
   if (style.size(0) != mask_in.size(0)) throw std::invalid_argument("synthesis generator: mask/style batch differ");
   if (!noise.empty() && static_cast<int>(noise.size()) < NumNoises())

@@ -3,7 +3,9 @@
 // paper's tables 8-10. See shared/design/SMILE_SPEC.md.
 //
 //   mask   (N, C, H, W) one-hot, C = config.num_classes (19), any H, W (resized with
-//          nearest neighbour, as the reference)
+//          nearest neighbour, as the reference); with config.synth_geometry_channels = G > 0,
+//          (N, C + G, H, W): the classes, then continuous geometry (engine/mesh_geometry.h)
+//          that the mask encoder and SPADE branches see and the style codes do not
 //   style  (N, C, D) style matrix, D = config.synth_style_dim (64)
 //   output (N, 3, S, S), S = config.image_size; RGB nominally in [-1, 1] (not clamped,
 //          as the reference: clamp for display).
@@ -38,7 +40,7 @@ TORCH_MODULE(SpadeGamma);
 // SAC convolution (paper eq. 8; official ModulatedConv2d_SEAN).
 struct SacConv2dImpl : torch::nn::Module {
   SacConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t style_dim, int64_t num_classes, int64_t spade_hidden,
-                bool upsample, bool demodulate, bool only_spade);
+                bool upsample, bool demodulate, bool only_spade, int64_t geometry_channels = 0);
   // x (N,in,h,w), style (N,C,D), mask (N,C,H,W) -> (N,out,h',w')
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& style, const torch::Tensor& mask);
   // gamma (N,in,h,w) for the mask already resized to (h,w).
@@ -62,6 +64,7 @@ struct SacConv2dImpl : torch::nn::Module {
   Blur blur{nullptr};
   torch::Tensor weight;              // (out, in, k, k)
   int64_t in_ch, out_ch, kernel, style_dim;
+  int64_t num_classes;  // the mask's class channels; SPADE also sees the geometry channels after them
   double scale;
   bool upsample, demodulate, only_spade;
 };

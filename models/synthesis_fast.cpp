@@ -88,7 +88,8 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
   device_ = g->parameters().front().device();
   // The sparse gamma rewrite builds its index tables on the CPU and pays off against oneDNN's
   // dense convs; on a GPU the dense convs are the fast path.
-  sparse_ = sparse && device_.is_cpu();
+  // Geometry channels (continuous) make no region one-class: they take the dense path.
+  sparse_ = sparse && device_.is_cpu() && config_.synth_geometry_channels == 0;
   input_ = g->input;
   start_ = config_.synth_mask_start;
   input_mask_size_ = g->input_mask_size;
@@ -147,10 +148,12 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
     grp.b = torch::cat(bs, 0).contiguous();
     // SPADE hidden features where the 3x3 mask window is one class c: conv of a constant one-hot
     // input = the sum of the kernel's taps in column c.  (C, hidden_all)
-    grp.hidden_table = FusedLeakyRelu(grp.w.sum({2, 3}).t().contiguous(), grp.b);
+    // (Class columns only: with geometry channels the tables are not used, sparse_ is off.)
+    const auto class_w = grp.w.narrow(1, 0, config_.num_classes);
+    grp.hidden_table = FusedLeakyRelu(class_w.sum({2, 3}).t().contiguous(), grp.b);
     // Per tap (ky, kx): the SPADE first conv's column for each class, plus a zero row for the
     // zero padding ("class" C).  (9, C + 1, hidden_all)
-    auto taps = grp.w.permute({2, 3, 1, 0}).reshape({9, grp.w.size(1), grp.w.size(0)});
+    auto taps = class_w.permute({2, 3, 1, 0}).reshape({9, class_w.size(1), class_w.size(0)});
     grp.hidden_taps = torch::cat({taps, torch::zeros({9, 1, grp.w.size(0)}, taps.options())}, 1).contiguous();
     groups_.push_back(grp);
   }
@@ -216,7 +219,9 @@ void FastSynthesisGenerator::SetStyle(const torch::Tensor& style_in) {
 torch::Tensor FastSynthesisGenerator::Gamma(const Layer& l, const Site& site, torch::Tensor* box_sums) const {
   if (!site.sparse) {
     auto hidden = site.hidden.narrow(1, l.group_offset, l.spade_w.size(0));
-    auto in = l.only_spade ? hidden : torch::cat({hidden, site.mask}, 1);
+    // The folded style conv reads the class channels (geometry channels, after them, only feed
+    // the SPADE hidden features).
+    auto in = l.only_spade ? hidden : torch::cat({hidden, site.mask.narrow(1, 0, config_.num_classes)}, 1);
     return Conv(in, l.gamma_w, l.gamma_b, 1);
   }
   // Uniform pixels from the class table, boundary pixels from their 3x3 patches of [hidden, mask].

@@ -18,7 +18,8 @@
 //  6. gamma in single-class regions: a gamma value depends only on the 5x5 mask window, so
 //     where that window is one class it is a per-class constant (a table computed with the
 //     style); only boundary pixels run the gamma conv, as a matrix product over their 3x3
-//     patches (one-hot masks, batch 1, resolutions >= 32; otherwise the dense conv);
+//     patches (one-hot masks, batch 1, resolutions >= 32, no geometry channels; otherwise
+//     the dense conv);
 //  7. optional channels-last memory format;
 //  8. optional bf16 compute (weights cast ahead; input mask encoder, demodulation sums and
 //     the RGB skip stay fp32). Not exact: tests bound its error.
@@ -46,7 +47,7 @@ class FastSynthesisGenerator {
   // weight products; redo when the style changes).
   void SetStyle(const torch::Tensor& style);
 
-  // mask (N, C, H, W) one-hot; noise as SynthesisGenerator::MakeNoise (required: the
+  // mask (N, C, H, W) one-hot (+ the config's geometry channels after the classes); noise as SynthesisGenerator::MakeNoise (required: the
   // fast path is for deterministic inference). Same result as g->forward(mask, style, noise).
   torch::Tensor Forward(const torch::Tensor& mask, const std::vector<torch::Tensor>& noise);
   // How many mask resolutions the last Forward() ran with sparse gamma (rewrite 6), for tests.

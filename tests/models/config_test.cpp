@@ -30,6 +30,18 @@ TEST(ModelConfig, OverridesChangeOnlyTheNamedFields) {
   EXPECT_EQ(*back, *c);
 }
 
+TEST(ModelConfig, GeometryChannelsAreWrittenOnlyWhenUsed) {
+  auto c = ModelConfig::Preset("lite").value();
+  // Models without geometry keep the exact text older builds wrote (and read).
+  EXPECT_EQ(c.Serialize().find("synth_geometry_channels"), std::string::npos);
+  c.synth_geometry_channels = 7;
+  auto back = ModelConfig::Parse(c.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->synth_geometry_channels, 7);
+  EXPECT_EQ(*back, c);
+  EXPECT_FALSE(ModelConfig::Parse("image_size=128\nsynth_geometry_channels=-1\n").ok());
+}
+
 TEST(ModelConfig, BadOverridesAreArgumentErrors) {
   for (const char* bad : {"lite:synth_spade_hidden", "lite:nonsense=3", "lite:image_size=100", "lite:preset=x",
                           "lite:synth_spade_hidden=abc", "huge:image_size=128"}) {

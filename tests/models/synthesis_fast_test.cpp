@@ -125,6 +125,35 @@ TEST(SynthesisFast, SmallSparseGammaBf16CloseToPlainForward) {
   ExpectSparseMatchesPlain("small", true, torch::kBFloat16, 5e-2);
 }
 
+// Geometry channels (continuous, after the classes): the fast path takes its dense gamma conv and
+// still matches the plain forward; the style fold reads the class channels only.
+TEST(SynthesisFast, GeometryChannelsMatchPlainForward) {
+  auto cfg = ModelConfig::Preset("small").value();
+  cfg.synth_geometry_channels = 7;
+  torch::manual_seed(13);
+  SynthesisGenerator g(cfg);
+  Perturb(*g);
+  const int64_t s = cfg.image_size;
+  auto classes = OneHotMask(FaceLabels(s), cfg.num_classes);
+  auto geometry = torch::rand({1, 7, s, s}) * 2 - 1;
+  auto mask = torch::cat({classes, geometry}, 1);
+  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
+  auto noise = g->MakeNoise(3);
+  torch::NoGradGuard ng;
+  auto plain = g->forward(mask, style, noise);
+  const double scale = std::max(1.0, plain.abs().max().item<double>());
+  for (bool channels_last : {false, true}) {
+    FastSynthesisGenerator fast(g, channels_last);
+    fast.SetStyle(style);
+    auto out = fast.Forward(mask, noise);
+    EXPECT_EQ(fast.last_sparse_sites(), 0) << "geometry channels must take the dense path";
+    EXPECT_LT((out - plain).abs().max().item<double>(), 1e-4 * scale) << "channels_last " << channels_last;
+  }
+  // The geometry reaches the output.
+  auto other = g->forward(torch::cat({classes, torch::zeros_like(geometry)}, 1), style, noise);
+  EXPECT_GT((other - plain).abs().max().item<double>(), 1e-3);
+}
+
 TEST(SynthesisFast, NeedsStyleAndNoise) {
   auto cfg = ModelConfig::Preset("tiny").value();
   SynthesisGenerator g(cfg);

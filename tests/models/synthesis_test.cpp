@@ -91,6 +91,28 @@ TEST(Synthesis, StyleAndMaskBothMatter) {
   EXPECT_GT((g->forward(mask2, s1, noise) - base).abs().max().item<double>(), 1e-4);
 }
 
+// Geometry channels after the classes: the generator reads them (mask encoder and SPADE), the
+// style codes do not (a class absent from the mask stays without effect whatever the geometry).
+TEST(Synthesis, GeometryChannelsConditionButCarryNoStyle) {
+  auto cfg = Cfg("tiny");
+  cfg.synth_geometry_channels = 3;
+  torch::manual_seed(4);
+  SynthesisGenerator g(cfg);
+  for (auto& p : g->named_parameters()) if (p.key().find("blending_gamma") != std::string::npos) p.value().data().fill_(0.3);
+  auto noise = g->MakeNoise(0);
+  auto classes = BandMask(1, cfg.num_classes, 32);
+  auto geo = torch::rand({1, 3, 32, 32});
+  auto s1 = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
+  auto base = g->forward(torch::cat({classes, geo}, 1), s1, noise);
+  EXPECT_EQ(base.sizes(), torch::IntArrayRef({1, 3, 32, 32}));
+  EXPECT_GT((g->forward(torch::cat({classes, geo * 0.5}, 1), s1, noise) - base).abs().max().item<double>(), 1e-4);
+  auto s3 = s1.clone();
+  s3[0][18] += 5.0;  // cloth is absent from the classes -> no effect, geometry or not
+  EXPECT_LT((g->forward(torch::cat({classes, geo}, 1), s3, noise) - base).abs().max().item<double>(), 1e-6);
+  // The classes alone are the wrong input for this configuration: a clear error.
+  EXPECT_THROW(g->forward(classes, s1, noise), std::invalid_argument);
+}
+
 TEST(Synthesis, SmallConfigShapes) {
   auto cfg = Cfg("small");
   SynthesisNetwork net(cfg);

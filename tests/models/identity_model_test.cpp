@@ -1,0 +1,63 @@
+#include "models/identity_model.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace smile::models {
+namespace {
+
+struct TempDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / "smile_identity_model_test";
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+IdentityModel GeometryModel() {
+  auto cfg = ModelConfig::Preset("tiny").value();
+  cfg.synth_geometry_channels = 7;
+  IdentityModel m(cfg);
+  for (int i = 0; i < 468 * 3; ++i) m->mesh_canonical.push_back(0.001f * i - 0.5f);
+  for (int i = 0; i < 30; ++i) m->mesh_triangles.insert(m->mesh_triangles.end(), {i, i + 1, i + 2});
+  return m;
+}
+
+TEST(IdentityModel, KeepsItsMeshTopology) {
+  TempDir dir;
+  IdentityModel m = GeometryModel();
+  ASSERT_TRUE(SaveIdentityModel(dir / "geo.smile", m, {}).ok());
+  auto back = LoadIdentityModel(dir / "geo.smile");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ((*back)->config.synth_geometry_channels, 7);
+  EXPECT_EQ((*back)->mesh_canonical, m->mesh_canonical);
+  EXPECT_EQ((*back)->mesh_triangles, m->mesh_triangles);
+}
+
+TEST(IdentityModel, ModelsWithoutGeometryStoreNoTopology) {
+  TempDir dir;
+  IdentityModel m(ModelConfig::Preset("tiny").value());
+  ASSERT_TRUE(SaveIdentityModel(dir / "plain.smile", m, {}).ok());
+  auto back = LoadIdentityModel(dir / "plain.smile");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE((*back)->mesh_canonical.empty());
+  EXPECT_TRUE((*back)->mesh_triangles.empty());
+}
+
+TEST(IdentityModel, GeometryNeedsATopologyAndValidIndices) {
+  TempDir dir;
+  IdentityModel m = GeometryModel();
+  m->mesh_triangles.clear();
+  auto saved = SaveIdentityModel(dir / "none.smile", m, {});
+  EXPECT_FALSE(saved.ok());
+  EXPECT_NE(saved.message().find("topology"), std::string::npos) << saved.message();
+  IdentityModel bad = GeometryModel();
+  bad->mesh_triangles[4] = 468;  // out of range
+  ASSERT_TRUE(SaveIdentityModel(dir / "bad.smile", bad, {}).ok());
+  auto loaded = LoadIdentityModel(dir / "bad.smile");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("out of range"), std::string::npos) << loaded.status().ToString();
+}
+
+}  // namespace
+}  // namespace smile::models
