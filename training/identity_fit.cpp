@@ -28,21 +28,38 @@ torch::Tensor FlipLabelTable(int num_classes) {
 }
 
 struct Tensors {
-  torch::Tensor images;  // (M,3,S,S)
-  torch::Tensor labels;  // (M,S,S) long
+  torch::Tensor images;    // (M,3,S,S)
+  torch::Tensor labels;    // (M,S,S) long
+  torch::Tensor geometry;  // (M,G,S,S) float; undefined without geometry channels
 };
 
-Tensors ToTensors(const std::vector<FitSample>& samples, const std::vector<size_t>& idx) {
-  std::vector<torch::Tensor> im, lb;
+// (1,G,S,S) geometry channels of a sample (zeros where it has none).
+torch::Tensor GeometryTensor(const FitSample& smp, int channels, int size) {
+  if (smp.geometry.empty()) return torch::zeros({1, channels, size, size});
+  return torch::from_blob(smp.geometry.data, {1, size, size, channels}, torch::kFloat)
+      .permute({0, 3, 1, 2})
+      .contiguous();
+}
+
+Tensors ToTensors(const std::vector<FitSample>& samples, const std::vector<size_t>& idx, int geometry_channels,
+                  int size) {
+  std::vector<torch::Tensor> im, lb, ge;
   for (size_t i : idx) {
     im.push_back(models::ImageToTensor(samples[i].image));
     lb.push_back(models::LabelsToTensor(samples[i].labels));
+    if (geometry_channels > 0) ge.push_back(GeometryTensor(samples[i], geometry_channels, size));
   }
-  return {torch::cat(im), torch::cat(lb)};
+  return {torch::cat(im), torch::cat(lb), ge.empty() ? torch::Tensor() : torch::cat(ge)};
+}
+
+// The generator's mask input: the one-hot classes, then the geometry channels if any.
+torch::Tensor GeneratorMask(const torch::Tensor& one_hot, const torch::Tensor& geometry) {
+  return geometry.defined() ? torch::cat({one_hot, geometry}, 1) : one_hot;
 }
 
 // Moves a random `share` of the batch by small similarities (image bilinear, labels nearest).
-void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, double share, std::mt19937_64& rng) {
+void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, torch::Tensor* geometry, double share,
+                  std::mt19937_64& rng) {
   const int64_t n = images->size(0);
   std::uniform_real_distribution<double> u(-1, 1);
   std::bernoulli_distribution move(share);
@@ -69,6 +86,9 @@ void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, double share, st
   auto l = F::grid_sample(labels->unsqueeze(1).to(torch::kFloat), grid,
                           F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kBorder).align_corners(false));
   *labels = l.squeeze(1).round().to(torch::kLong);
+  if (geometry->defined())
+    *geometry = F::grid_sample(*geometry, grid,
+                               F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kZeros).align_corners(false));
 }
 
 }  // namespace
@@ -173,6 +193,12 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
                              " BGR images with CV_8U label maps of the same size");
   if (samples.empty()) return InvalidArgument("fitting needs at least one face sample; give a clip or photos "
                                               "in which a face is found");
+  const int geo = config.synth_geometry_channels;
+  for (const auto& smp : samples)
+    if (!smp.geometry.empty() && (smp.geometry.size() != cv::Size(s, s) || smp.geometry.type() != CV_32FC(geo)))
+      return InvalidArgument("fit samples' geometry must be " + std::to_string(s) + "x" + std::to_string(s) + " with " +
+                             std::to_string(geo) + " float channels (the config's synth_geometry_channels)");
+  if (geo > 0 && options.flip) return InvalidArgument("mirrored batches do not mirror geometry channels; fit without flip");
   std::vector<size_t> train_idx, hold_idx;
   std::vector<FitSample> train_samples;
   const bool few_shot = static_cast<int>(samples.size()) < options.few_shot_below;
@@ -201,7 +227,10 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
   }
   std::vector<size_t> all_train(train_samples.size());
   for (size_t i = 0; i < all_train.size(); ++i) all_train[i] = i;
-  Tensors train = ToTensors(train_samples, all_train);
+  if (geo > 0 && few_shot)
+    return InvalidArgument("mesh geometry needs footage of at least " + std::to_string(options.few_shot_below) +
+                           " frames (the few-shot copies of a photo have no mesh); fit photos without it");
+  Tensors train = ToTensors(train_samples, all_train, geo, s);
   const auto flip_table = FlipLabelTable(config.num_classes);
   std::vector<float> head(config.num_classes);
   for (int c = 0; c < config.num_classes; ++c) head[c] = IsHeadLabel(c) ? static_cast<float>(options.head_weight) : 1.f;
@@ -299,16 +328,17 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     for (size_t i : hold_idx) {
       const auto& smp = samples[i];
       auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
+      auto gin = geo > 0 ? GeneratorMask(mask, GeometryTensor(smp, geo, s)) : mask;
       cv::Mat region = HeadRegion(smp.labels);
-      cv::Mat out = models::TensorToImage(ema->generator->forward(mask, style, noise));
+      cv::Mat out = models::TensorToImage(ema->generator->forward(gin, style, noise));
       psnr_fixed.push_back(Psnr(out, smp.image, region));
-      if (!bank.empty()) out = models::TensorToImage(ema->generator->forward(mask, bank.Select(mask), noise));
+      if (!bank.empty()) out = models::TensorToImage(ema->generator->forward(gin, bank.Select(mask), noise));
       psnr.push_back(Psnr(out, smp.image, region));
       ssim.push_back(Ssim(out, smp.image, region));
       if (final_eval) {
         auto enc = ema->encoder->forward(models::ImageToTensor(smp.image), mask);
         auto own = models::FillAbsentStyles(enc, style);
-        psnr_own.push_back(Psnr(models::TensorToImage(ema->generator->forward(mask, own, noise)), smp.image, region));
+        psnr_own.push_back(Psnr(models::TensorToImage(ema->generator->forward(gin, own, noise)), smp.image, region));
       }
     }
     auto mean = [](const std::vector<double>& v) {
@@ -325,8 +355,9 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     for (size_t i = 0; i < train_samples.size(); i += step) {
       const auto& smp = train_samples[i];
       auto mask = models::LabelsToOneHot(smp.labels, config.num_classes);
+      auto gin = geo > 0 ? GeneratorMask(mask, GeometryTensor(smp, geo, s)) : mask;
       cv::Mat out = models::TensorToImage(
-          ema->generator->forward(mask, bank.empty() ? style : bank.Select(mask), noise));
+          ema->generator->forward(gin, bank.empty() ? style : bank.Select(mask), noise));
       train_psnr.push_back(Psnr(out, smp.image, HeadRegion(smp.labels)));
     }
     last_train_psnr = mean(train_psnr);
@@ -366,10 +397,12 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     std::vector<int64_t> style_ids(options.batch);
     for (auto& v : style_ids) v = pick(rng);
     const bool flip = (rng() % 2) && options.flip;  // flip the whole batch: image mirrored, subject left/right swapped
-    auto gather = [&](const std::vector<int64_t>& which, torch::Tensor* images, torch::Tensor* labels) {
+    auto gather = [&](const std::vector<int64_t>& which, torch::Tensor* images, torch::Tensor* labels,
+                      torch::Tensor* geometry = nullptr) {
       auto index = torch::tensor(which, torch::kLong);
       *images = train.images.index_select(0, index);
       *labels = train.labels.index_select(0, index);
+      if (geometry && train.geometry.defined()) *geometry = train.geometry.index_select(0, index);
       if (flip) {
         *images = images->flip({3});
         *labels = flip_table.index({labels->flip({2})});
@@ -378,10 +411,10 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     auto one_hot = [&](const torch::Tensor& labels) {
       return torch::nn::functional::one_hot(labels, config.num_classes).permute({0, 3, 1, 2}).to(torch::kFloat);
     };
-    torch::Tensor images, labels;
-    gather(ids, &images, &labels);
-    if (options.augment > 0) AugmentBatch(&images, &labels, options.augment, rng);
-    SynthBatch batch{images, one_hot(labels), head_table.index({labels}).unsqueeze(1)};
+    torch::Tensor images, labels, geometry;
+    gather(ids, &images, &labels, &geometry);
+    if (options.augment > 0) AugmentBatch(&images, &labels, &geometry, options.augment, rng);
+    SynthBatch batch{images, GeneratorMask(one_hot(labels), geometry), head_table.index({labels}).unsqueeze(1)};
     if (options.self_style < 1) {
       std::bernoulli_distribution own(options.self_style);
       for (int i = 0; i < options.batch; ++i)

@@ -24,6 +24,9 @@ namespace smile::training {
 struct FitSample {
   cv::Mat image;   // BGR, config.image_size square
   cv::Mat labels;  // CV_8U class ids, same size
+  // config.synth_geometry_channels > 0: CV_32FC(that many) geometry channels of the same size
+  // (engine/mesh_geometry.h); empty = all zero (no mesh found on this frame).
+  cv::Mat geometry;
 };
 
 struct FitOptions {

@@ -33,7 +33,8 @@ SynthTrainer::SynthTrainer(const models::ModelConfig& config, const SynthTrainOp
   torch::manual_seed(options.seed);
   net_ = models::SynthesisNetwork(config);
   ema_ = models::SynthesisNetwork(config);
-  disc_ = models::SynthesisDiscriminator(config, 3 + config.num_classes);
+  // The discriminator sees the generator's whole mask input: classes and any geometry channels.
+  disc_ = models::SynthesisDiscriminator(config, 3 + config.num_classes + config.synth_geometry_channels);
   net_->to(device);
   ema_->to(device);
   disc_->to(device);
@@ -74,7 +75,7 @@ torch::Tensor SynthTrainer::StyleFor(const SynthBatch& batch, bool reference, mo
   auto random = net->mapping->Sample(n, device_);
   if (!reference) return random;
   auto encoded = batch.style_images.defined() ? net->encoder->forward(batch.style_images, batch.style_masks)
-                                              : net->encoder->forward(batch.images, batch.masks);
+                                              : net->encoder->forward(batch.images, batch.masks.narrow(1, 0, net->config.num_classes));
   return models::FillAbsentStyles(encoded, random);
 }
 

@@ -26,7 +26,7 @@ namespace smile::training {
 
 struct SynthBatch {
   torch::Tensor images;  // (N,3,S,S) float in [-1,1]
-  torch::Tensor masks;   // (N,C,S,S) one-hot float
+  torch::Tensor masks;   // (N,C,S,S) one-hot float (+ config.synth_geometry_channels geometry channels after them)
   torch::Tensor l1_weights;  // optional (N,1,S,S) per-pixel weights of the L1 term (fit: heads count more)
   // Optional: reference steps encode the style from these images + masks instead of the
   // targets'. Fitting passes OTHER frames of the same person, so the generator learns to
