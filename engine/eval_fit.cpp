@@ -1,4 +1,5 @@
 #include "engine/eval_fit.h"
+#include "engine/mesh_geometry.h"
 
 #include <chrono>
 #include <cmath>
@@ -61,11 +62,17 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
   ao.parser = model->parser;
   ao.smooth = source->info().kind == capture::SourceKind::kVideoFile;
   ao.iris = config.num_classes > kNumLabels;  // the model's masks have the iris class
+  // Mesh geometry models: each frame's own mesh, rasterised with the identity's topology.
+  const int geo = config.synth_geometry_channels;
+  const MeshTopology topology = TopologyFromArrays(model->mesh_canonical, model->mesh_triangles);
+  if (geo > 0 && topology.empty()) return Corrupt("the identity model's mesh topology is unreadable; fit it again");
+  ao.mesh = geo > 0;
   SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
   SMILE_ASSIGN_OR_RETURN(auto landmarker, LandmarkDetector::Load());
   AnalyzerOptions still = ao;
   still.smooth = false;
   still.iris = false;
+  still.mesh = false;
   SMILE_ASSIGN_OR_RETURN(auto reparser, FaceAnalyzer::Create(still));  // cycle mIoU: parse the output again
 
   torch::NoGradGuard no_grad;
@@ -106,12 +113,19 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     }
     const cv::Mat region = HeadRegion(labels);
     auto mask = models::LabelsToOneHot(labels, config.num_classes);
+    torch::Tensor input = mask;
+    if (geo > 0) {
+      // No mesh on this frame: the identity's mean face, as a job renders such a frame.
+      cv::Mat g = RasterizeMeshGeometry(cv::Size(s, s), an.mesh.empty() ? CanonicalMesh(topology, s) : an.mesh,
+                                        topology);
+      input = torch::cat({mask, torch::from_blob(g.data, {1, s, s, geo}, torch::kFloat).permute({0, 3, 1, 2})}, 1);
+    }
     // As jobs render: the identity's style bank when it has one, else its one fixed style.
     const torch::Tensor job_style = model->bank.empty() ? style : model->bank.Select(mask);
-    cv::Mat fixed = models::TensorToImage(model->network->generator->forward(mask, job_style, noise));
+    cv::Mat fixed = models::TensorToImage(model->network->generator->forward(input, job_style, noise));
     auto enc = model->network->encoder->forward(models::ImageToTensor(an.aligned), mask);
     cv::Mat own = models::TensorToImage(
-        model->network->generator->forward(mask, models::FillAbsentStyles(enc, style), noise));
+        model->network->generator->forward(input, models::FillAbsentStyles(enc, style), noise));
     ms_render += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++evaluated;
     frame_index.push_back(static_cast<double>(i));

@@ -1,4 +1,5 @@
 #include "engine/face_analyzer.h"
+#include "engine/mesh_geometry.h"
 
 #include <chrono>
 
@@ -39,6 +40,14 @@ Result<FaceAnalyzer> FaceAnalyzer::Create(const AnalyzerOptions& o, std::unique_
       return iris.status().WithContext("this identity model's masks have the iris class, which needs the iris model; "
                                        "run scripts/fetch_models.sh");
     a.iris_ = std::make_shared<const IrisModel>(std::move(iris).value());
+  }
+  if (o.mesh && o.mesh_model) {
+    a.mesh_ = o.mesh_model;
+  } else if (o.mesh) {
+    auto mesh = FaceMesh::Load();
+    if (!mesh.ok())
+      return mesh.status().WithContext("mesh geometry needs the FaceMesh model; run scripts/fetch_models.sh");
+    a.mesh_ = std::make_shared<const FaceMesh>(std::move(mesh).value());
   }
   return a;
 }
@@ -92,6 +101,12 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
     }
     r.iris = last_iris_;
     r.ms_iris = MsSince(t0);
+  }
+  if (mesh_) {
+    t0 = std::chrono::steady_clock::now();
+    // On the aligned crop, as `smile fit` measured its training meshes.
+    if (auto m = mesh_->Fit(r.aligned, r.aligned_landmarks); m.ok() && m->score >= kMinMeshScore) r.mesh = std::move(m->pts);
+    r.ms_mesh = MsSince(t0);
   }
   if (!parse_) {
     have_prev_ = true;

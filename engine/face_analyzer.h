@@ -12,6 +12,7 @@
 #include "engine/alignment.h"
 #include "engine/face_parser.h"
 #include "engine/face_tracker.h"
+#include "engine/facemesh.h"
 #include "engine/iris_mask.h"
 #include "engine/mask_smoother.h"
 
@@ -37,6 +38,11 @@ struct AnalyzerOptions {
   // model (scripts/fetch_models.sh); `iris_model`, when given, is used instead of loading it again.
   bool iris = false;
   std::shared_ptr<const IrisModel> iris_model;
+  // Fit FaceMesh to every aligned crop with a face: FrameAnalysis::mesh, for identity models with
+  // mesh geometry channels (engine/mesh_geometry.h). Needs the FaceMesh model; `mesh_model`, when
+  // given, is used instead of loading it again.
+  bool mesh = false;
+  std::shared_ptr<const FaceMesh> mesh_model;
 };
 
 struct FrameAnalysis {
@@ -49,8 +55,9 @@ struct FrameAnalysis {
   ParseResult parse;           // this frame's parse (aligned frame)
   ParseResult smoothed;        // after temporal smoothing (== parse when smoothing is off)
   IrisDiscs iris;              // AnalyzerOptions::iris: both irises, aligned pixels (the last found when not found now)
-  double ms_track = 0, ms_align = 0, ms_iris = 0, ms_parse = 0, ms_smooth = 0;
-  double ms_total() const { return ms_track + ms_align + ms_iris + ms_parse + ms_smooth; }
+  std::vector<cv::Point3f> mesh;  // AnalyzerOptions::mesh: FaceMesh's 468 points, aligned pixels (empty: none found)
+  double ms_track = 0, ms_align = 0, ms_iris = 0, ms_mesh = 0, ms_parse = 0, ms_smooth = 0;
+  double ms_total() const { return ms_track + ms_align + ms_iris + ms_mesh + ms_parse + ms_smooth; }
   // The final labels warped back to frame coordinates (background outside the crop).
   cv::Mat FrameLabels(cv::Size frame_size) const;
 };
@@ -75,6 +82,7 @@ class FaceAnalyzer {
   AnalyzerOptions o_;
   FaceTracker tracker_;
   std::shared_ptr<const IrisModel> iris_;
+  std::shared_ptr<const FaceMesh> mesh_;
   IrisDiscs last_iris_;
   int last_iris_id_ = -1;
   std::unique_ptr<FaceParser> parser_;

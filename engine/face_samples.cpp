@@ -1,10 +1,13 @@
 #include "engine/face_samples.h"
 
+#include <memory>
+
 #include "capture/source.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/shutdown.h"
 #include "engine/face_analyzer.h"
+#include "engine/facemesh.h"
 
 namespace smile::engine {
 
@@ -12,6 +15,12 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
                                                    const SampleOptions& options, SampleReport* report) {
   std::vector<FaceSample> samples;
   SampleReport local;
+  std::shared_ptr<const FaceMesh> mesh;  // loaded once for every input
+  if (options.mesh) {
+    auto m = FaceMesh::Load();
+    if (!m.ok()) return m.status().WithContext("mesh geometry needs the FaceMesh model; run scripts/fetch_models.sh");
+    mesh = std::make_shared<const FaceMesh>(std::move(*m));
+  }
   for (const auto& input : inputs) {
     SMILE_ASSIGN_OR_RETURN(auto source, capture::OpenSource(input));
     AnalyzerOptions ao;
@@ -21,6 +30,8 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
     ao.smooth = options.smooth && source->info().kind == capture::SourceKind::kVideoFile;
     ao.iris = options.iris;
     ao.iris_model = options.iris_model;
+    ao.mesh = options.mesh;
+    ao.mesh_model = mesh;
     SMILE_ASSIGN_OR_RETURN(auto analyzer, FaceAnalyzer::Create(ao));
     const int64_t total = source->info().frame_count;
     ProgressBar bar("faces", total > 0 ? total : 0);
@@ -45,7 +56,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
       if (i % std::max(1, options.every) != 0) continue;
       cv::Mat labels = analysis->smoothed.labels.clone();
       if (options.iris) PaintIris(labels, analysis->iris);
-      samples.push_back({analysis->aligned.clone(), labels, input + "#" + std::to_string(i)});
+      samples.push_back({analysis->aligned.clone(), labels, input + "#" + std::to_string(i), analysis->mesh});
     }
     bar.Finish();
   }

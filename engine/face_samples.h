@@ -20,6 +20,7 @@ struct FaceSample {
   cv::Mat aligned;   // BGR, size x size
   cv::Mat labels;    // CV_8U, size x size
   std::string origin;  // "<file>#<frame>"
+  std::vector<cv::Point3f> mesh;  // SampleOptions::mesh: FaceMesh's 468 points in aligned pixels (empty: none found)
 };
 
 struct SampleOptions {
@@ -32,6 +33,7 @@ struct SampleOptions {
   bool iris = false;         // paint the iris class into the labels (engine/iris_mask.h)
   // The iris model, when the caller has it already (loaded once for every input instead of per input).
   std::shared_ptr<const IrisModel> iris_model;
+  bool mesh = false;         // fit FaceMesh to each aligned crop (FaceSample::mesh; needs the FaceMesh model)
 };
 
 struct SampleReport {

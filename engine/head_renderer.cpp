@@ -36,13 +36,24 @@ HeadRenderer::~HeadRenderer() = default;
 HeadRenderer::HeadRenderer(HeadRenderer&&) noexcept = default;
 HeadRenderer& HeadRenderer::operator=(HeadRenderer&&) noexcept = default;
 
-Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
+Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels, const cv::Mat& geometry_in) {
   if (labels.empty() || labels.type() != CV_8UC1) return InvalidArgument("HeadRenderer needs a CV_8U label map");
   const int s = model_size();
   cv::Mat small;
   cv::resize(labels, small, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
   torch::NoGradGuard no_grad;
   auto mask = models::LabelsToOneHot(small, network_->config.num_classes);
+  torch::Tensor input = mask;
+  if (const int g = geometry_channels(); g > 0) {
+    cv::Mat geometry = geometry_in.empty() ? default_geometry_ : geometry_in;
+    if (geometry.empty()) geometry = cv::Mat(s, s, CV_32FC(g), cv::Scalar::all(0));
+    if (geometry.type() != CV_32FC(g))
+      return InvalidArgument("HeadRenderer: geometry must have " + std::to_string(g) + " float channels");
+    if (geometry.size() != cv::Size(s, s)) cv::resize(geometry, geometry, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
+    if (!geometry.isContinuous()) geometry = geometry.clone();
+    auto geo = torch::from_blob(geometry.data, {1, s, s, g}, torch::kFloat).permute({0, 3, 1, 2});
+    input = torch::cat({mask, geo}, 1).contiguous();
+  }
   torch::Tensor rgb;
   try {
     torch::Tensor style = style_;
@@ -50,7 +61,7 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels) {
       style = bank_.Select(mask);
       if (fast_) fast_->SetStyle(style);
     }
-    rgb = fast_ ? fast_->Forward(mask, noise_) : network_->generator->forward(mask, style, noise_);
+    rgb = fast_ ? fast_->Forward(input, noise_) : network_->generator->forward(input, style, noise_);
   } catch (const std::exception& e) {
     return Internal(std::string("synthesis failed: ") + e.what() + "; check that the identity model matches this build");
   }

@@ -40,8 +40,13 @@ class HeadRenderer {
   HeadRenderer(HeadRenderer&&) noexcept;
   HeadRenderer& operator=(HeadRenderer&&) noexcept;
 
-  // labels: CV_8U aligned mask of any size -> BGR image of the same size.
-  Result<cv::Mat> Render(const cv::Mat& labels);
+  // labels: CV_8U aligned mask of any size -> BGR image of the same size. Networks with geometry
+  // channels (ModelConfig::synth_geometry_channels) also read `geometry`: CV_32FC(that many), the
+  // same crop at any size (resized nearest); empty: the default geometry (SetDefaultGeometry).
+  Result<cv::Mat> Render(const cv::Mat& labels, const cv::Mat& geometry = cv::Mat());
+  // What frames without their own geometry render with (the identity's mean face; zeros if unset).
+  void SetDefaultGeometry(cv::Mat geometry) { default_geometry_ = std::move(geometry); }
+  int geometry_channels() const { return network_->config.synth_geometry_channels; }
   int model_size() const { return network_->config.image_size; }
   const torch::Tensor& style() const { return style_; }
   // "fast fixed-style" or "plain" (and why the fast path is off).
@@ -52,6 +57,7 @@ class HeadRenderer {
   models::SynthesisNetwork network_;
   torch::Tensor style_;
   models::StyleBank bank_;
+  cv::Mat default_geometry_;
   std::vector<torch::Tensor> noise_;
   std::unique_ptr<models::FastSynthesisGenerator> fast_;
   std::string path_;

@@ -184,7 +184,9 @@ Result<ReenactSource> SourceFromIdentity(Session& session, const FaceMesh* mesh)
   TrackResult t = session.analyzer().tracker().Update(canvas, 0.0);
   if (const TrackedFace* f = t.main_face()) pts = ExpressionLandmarks(mesh, canvas, f->landmarks);
   session.analyzer().Reset();
-  return SourceFromLayout(big, canvas, pts);
+  ReenactSource src = SourceFromLayout(big, canvas, pts);
+  src.identity_layout = true;
+  return src;
 }
 
 AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor, std::shared_ptr<const FaceMesh> mesh) {
@@ -227,6 +229,8 @@ AnalyseFn ReenactAnalysis(Session& session, std::shared_ptr<Reenactor> reenactor
     item.labels = last->labels;
     item.iris = *last_iris;
     item.region = last->region;
+    if (src.identity_layout && !last->labels.empty())
+      item.geometry = session.LayoutGeometry(src.landmarks, last->landmarks, last->labels.cols, &last->pose);
     return Status::Ok();
   };
 }

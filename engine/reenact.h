@@ -32,6 +32,9 @@ struct ReenactSource {
   cv::Mat aligned;         // aligned BGR crop (colour reference; may be empty)
   Landmarks landmarks;     // 68 points in aligned pixels
   cv::Mat labels;          // aligned CV_8U labels (alignment.size square)
+  // The identity model's own default layout (SourceFromIdentity): its mean mesh fits this layout,
+  // so mesh-geometry models render it with that mesh moved as the layout moves.
+  bool identity_layout = false;
 };
 
 // The landmarks reenactment works with: dlib's 68, with the eyes and lips (36-67) taken from

@@ -157,14 +157,40 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
       ao.iris = false;
     }
   }
+  // Mesh geometry: the driver layout rasterises the driver's own mesh each frame; the identity
+  // layout moves the identity's mean mesh with the parts it redraws (no mesh of the driver needed).
+  const bool geometry = model->config.synth_geometry_channels > 0;
+  std::shared_ptr<const FaceMesh> geometry_mesh;
+  if (geometry) {
+    if (auto m = FaceMesh::Load(); m.ok()) {
+      geometry_mesh = std::make_shared<const FaceMesh>(std::move(*m));
+    } else {
+      SMILE_LOG(kWarn) << "this identity model reads FaceMesh geometry, but the FaceMesh model is not fetched (run "
+                          "scripts/fetch_models.sh): every frame renders with the identity's mean face geometry";
+    }
+    ao.mesh = geometry_mesh && options.layout == SessionOptions::Layout::kDriver;
+    ao.mesh_model = geometry_mesh;
+  }
   if (ao.parser.empty()) {  // parse as the identity's training masks were (geometric if mesh models are missing)
     SMILE_ASSIGN_OR_RETURN(ao.parser, ResolveParser(model->parser, /*fall_back=*/true));
   }
   SMILE_ASSIGN_OR_RETURN(FaceAnalyzer analyzer, FaceAnalyzer::Create(ao));
   std::unique_ptr<Session> s(new Session(std::move(model), options, std::move(analyzer)));
-  SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px";
+  if (geometry) {
+    const int size = s->model_->config.image_size;
+    s->topology_ = TopologyFromArrays(s->model_->mesh_canonical, s->model_->mesh_triangles);
+    if (s->topology_.empty()) return Corrupt("the identity model's mesh topology is unreadable; fit it again");
+    s->identity_mesh_ = CanonicalMesh(s->topology_, size);
+    s->renderer_->SetDefaultGeometry(RasterizeMeshGeometry(cv::Size(size, size), s->identity_mesh_, s->topology_));
+  }
+  SMILE_LOG(kInfo) << "synthesis: " << s->renderer_->path() << " at " << s->renderer_->model_size() << " px"
+                   << (geometry ? ", with FaceMesh geometry" : "");
   if (options.layout == SessionOptions::Layout::kIdentity) {
-    if (auto mesh = FaceMesh::Load(); mesh.ok()) s->layout_mesh_ = std::make_shared<const FaceMesh>(std::move(*mesh));
+    if (geometry_mesh) {
+      s->layout_mesh_ = geometry_mesh;
+    } else if (auto mesh = FaceMesh::Load(); mesh.ok()) {
+      s->layout_mesh_ = std::make_shared<const FaceMesh>(std::move(*mesh));
+    }
     SMILE_ASSIGN_OR_RETURN(ReenactSource id, SourceFromIdentity(*s, s->layout_mesh_.get()));
     if (id.landmarks.empty()) {
       SMILE_LOG(kWarn) << "layout: no face was found on the identity's own layout as its model renders it (an "
@@ -172,6 +198,8 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
       s->layout_mesh_.reset();
     } else {
       s->layout_ = std::make_unique<LayoutRetargeter>(id.labels, id.landmarks);
+      s->layout_landmarks_ = id.landmarks;
+      s->layout_side_ = id.labels.cols;
       s->layout_expression_ = std::make_shared<ExpressionTracker>(s->layout_mesh_.get());
       s->analyzer_.set_parse(false);  // the frame's own mask is not rendered
       SMILE_LOG(kInfo) << "layout: the identity's own, with the driver's brows, eyes and mouth"
@@ -208,13 +236,49 @@ Status Session::AnalyseSwap(SessionItem& item) {
     item.labels = layout_->Retarget(aligned_pts, an.aligned.cols, t, &moved);
     // The driver's irises stay where they were on its eyes, now drawn on the identity's layout.
     if (iris()) item.iris = TransferIris(an.iris, aligned_pts, moved, an.aligned.cols);
+    if (!topology_.empty() && layout_side_ > 0) {
+      // The layout's own points at the aligned crop's side, as `moved` is.
+      Landmarks own = layout_landmarks_;
+      for (auto& p : own) p *= static_cast<float>(static_cast<double>(an.aligned.cols) / layout_side_);
+      item.geometry = LayoutGeometry(own, moved, an.aligned.cols);
+    }
   } else {
     item.labels = an.smoothed.labels;
     item.iris = an.iris;
+    item.geometry = DriverGeometry(an);
   }
   item.alignment = an.alignment;
   item.color_ref = an.aligned;
   return Status::Ok();
+}
+
+cv::Mat Session::DriverGeometry(const FrameAnalysis& an) const {
+  if (topology_.empty() || an.mesh.empty() || an.aligned.empty()) return {};
+  const int size = model_->config.image_size;
+  return RasterizeMeshGeometry(cv::Size(size, size), ScaleMesh(an.mesh, static_cast<double>(size) / an.aligned.cols),
+                               topology_);
+}
+
+cv::Mat Session::LayoutGeometry(const Landmarks& from, const Landmarks& to, int side, const cv::Matx23d* pose) const {
+  if (topology_.empty() || side <= 0 || from.size() != to.size() || from.empty()) return {};
+  const int size = model_->config.image_size;
+  const float f = static_cast<float>(static_cast<double>(size) / side);
+  Landmarks a = from, b = to;
+  for (auto& p : a) p *= f;
+  for (auto& p : b) p *= f;
+  // Sigma 3 % of the crop: a part's points carry the mesh around them, not their neighbours'.
+  std::vector<cv::Point3f> mesh = DeformMesh(identity_mesh_, a, b, 0.03 * size);
+  if (pose) {
+    const cv::Matx23d& m = *pose;
+    const double scale = std::sqrt(std::fabs(m(0, 0) * m(1, 1) - m(0, 1) * m(1, 0)));
+    for (auto& p : mesh) {
+      const double x = p.x, y = p.y;
+      p.x = static_cast<float>(m(0, 0) * x + m(0, 1) * y + m(0, 2) * f);
+      p.y = static_cast<float>(m(1, 0) * x + m(1, 1) * y + m(1, 2) * f);
+      p.z = static_cast<float>(p.z * scale);
+    }
+  }
+  return RasterizeMeshGeometry(cv::Size(size, size), mesh, topology_);
 }
 
 Status Session::EditMask(SessionItem& item) {
@@ -237,7 +301,7 @@ Status Session::Synthesise(SessionItem& item) {
       PaintDefaultIris(item.labels);  // no iris measured (yet): looking ahead, never an eye without one
     }
   }
-  SMILE_ASSIGN_OR_RETURN(item.rendered, renderer_->Render(item.labels));
+  SMILE_ASSIGN_OR_RETURN(item.rendered, renderer_->Render(item.labels, item.geometry));
   return Status::Ok();
 }
 

@@ -39,6 +39,7 @@
 #include "engine/head_renderer.h"
 #include "engine/layout_swap.h"
 #include "engine/mask_editor.h"
+#include "engine/mesh_geometry.h"
 #include "engine/stabilizer.h"
 #include "models/identity_model.h"
 
@@ -56,6 +57,8 @@ struct SessionItem {
   Alignment alignment;       // aligned square -> canvas
   cv::Mat labels;            // aligned CV_8U labels to render
   IrisDiscs iris;            // for identity models with the iris class: painted into `labels` before synthesis
+  cv::Mat geometry;          // for identity models with mesh geometry: CV_32FC(G) at the model's size
+                             // (empty: the identity's mean face, HeadRenderer's default)
   cv::Mat color_ref;         // aligned BGR reference for colour matching (empty: none)
   cv::Mat region;            // aligned CV_8U paste region (empty: HeadRegion(labels))
   cv::Mat rendered;          // synthesis output (aligned BGR, labels' size)
@@ -151,6 +154,14 @@ class Session {
   // The identity model's masks have the iris class (engine/iris_mask.h): the analyzer finds the
   // driver's irises and Synthesise paints SessionItem::iris into the labels after any edit.
   bool iris() const { return model_->config.num_classes > kNumLabels; }
+  // Mesh geometry for the renderer (identity models with geometry channels; empty otherwise, and
+  // the renderer then uses the identity's mean face):
+  //  - DriverGeometry: the driver's own mesh from the analysis (the driver's layout);
+  //  - LayoutGeometry: the identity's mean mesh moved as its layout's 68 points moved `from` ->
+  //    `to` (redrawn brows, eyes, mouth; both in pixels of a `side` crop), then by `pose` (an
+  //    affine map in those pixels) when given: the identity layout of swaps and reenactment.
+  cv::Mat DriverGeometry(const FrameAnalysis& an) const;
+  cv::Mat LayoutGeometry(const Landmarks& from, const Landmarks& to, int side, const cv::Matx23d* pose = nullptr) const;
   // Forgets what compose carries from frame to frame: the smoothed colour transfer and the
   // stabiliser's previous render (a new video, a new face, a new run).
   void ResetComposeState() {
@@ -173,6 +184,11 @@ class Session {
   // (as reenactment reads a driver).
   std::shared_ptr<const FaceMesh> layout_mesh_;
   std::shared_ptr<ExpressionTracker> layout_expression_;
+  Landmarks layout_landmarks_;                // Layout::kIdentity: the identity layout's 68 points
+  int layout_side_ = 0;                       // ... in a crop of this side
+  // Identity models with mesh geometry: the topology and the identity's mean mesh (model pixels).
+  MeshTopology topology_;
+  std::vector<cv::Point3f> identity_mesh_;
   std::shared_ptr<MaskEditor> editor_;
   std::atomic<bool> effect_{true};
   std::atomic<Pipeline*> running_{nullptr};

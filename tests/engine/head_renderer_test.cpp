@@ -192,5 +192,48 @@ TEST(HeadRenderer, StyleBankChangesTheRenderWithTheLayout) {
   EXPECT_EQ(MaxDiff(*bc, *bc2), 0.0);
 }
 
+// Identity models with geometry channels: the renderer appends the frame's geometry (resized to
+// the model) or, without one, its default; fast and plain paths agree.
+TEST(HeadRenderer, GeometryChannelsFromTheFrameOrTheDefault) {
+  auto cfg = models::ModelConfig::Preset("tiny").value();
+  cfg.synth_geometry_channels = 2;
+  torch::manual_seed(8);
+  models::IdentityModel model(cfg);
+  model->style.copy_(torch::randn_like(model->style));
+  for (auto& p : model->network->named_parameters())
+    if (p.key().find("blending_gamma") != std::string::npos) p.value().data().fill_(0.3);
+  model->eval();
+  HeadRenderer fast(model->network, model->style, true), plain(model->network, model->style, false);
+  EXPECT_NE(fast.path().find("fast"), std::string::npos) << fast.path();
+  EXPECT_EQ(fast.geometry_channels(), 2);
+  cv::Mat ramp(64, 64, CV_32FC2);  // at twice the model's side
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64; ++x) ramp.at<cv::Vec2f>(y, x) = cv::Vec2f(x / 32.f - 1, y / 32.f - 1);
+  const cv::Mat labels = Layout(2, 3);
+  auto a = fast.Render(labels, ramp), b = plain.Render(labels, ramp);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString();
+  EXPECT_LE(MaxDiff(*a, *b), 1.0);
+  // The same through the generator by hand: classes, then the geometry resized nearest.
+  {
+    torch::NoGradGuard ng;
+    cv::Mat small;
+    cv::resize(ramp, small, cv::Size(32, 32), 0, 0, cv::INTER_NEAREST);
+    auto geo = torch::from_blob(small.data, {1, 32, 32, 2}, torch::kFloat).permute({0, 3, 1, 2});
+    auto in = torch::cat({models::LabelsToOneHot(labels, cfg.num_classes), geo}, 1);
+    cv::Mat direct = models::TensorToImage(
+        model->network->generator->forward(in, model->style, model->network->generator->MakeNoise(0)));
+    EXPECT_LE(MaxDiff(*b, direct), 1.0);
+  }
+  // No geometry: zeros until a default is set, then the default.
+  auto zero = plain.Render(labels);
+  ASSERT_TRUE(zero.ok());
+  EXPECT_GT(MaxDiff(*zero, *b), 2.0) << "the geometry must reach the render";
+  plain.SetDefaultGeometry(ramp);
+  auto by_default = plain.Render(labels);
+  ASSERT_TRUE(by_default.ok());
+  EXPECT_EQ(MaxDiff(*by_default, *b), 0.0);
+  EXPECT_FALSE(plain.Render(labels, cv::Mat(32, 32, CV_32FC3, cv::Scalar::all(0))).ok()) << "3 channels for 2";
+}
+
 }  // namespace
 }  // namespace smile::engine
