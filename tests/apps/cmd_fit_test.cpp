@@ -46,4 +46,32 @@ TEST(CliFitMedia, BaseModelIsWhereTheFitStarts) {
   EXPECT_FALSE(fs::exists(t / "x.smile"));
 }
 
+// `--geometry mesh`: the model carries its mesh topology and every job renders it, the swap in
+// both layouts and the self-reenactment evaluation (plumbing: a tiny model, two iterations).
+TEST(CliFitMedia, MeshGeometryModelFitsSwapsAndEvaluates) {
+  SKIP_WITHOUT_MEDIA();
+  TempDir t;
+  CmdRun fit = Smile({"fit", "--identity", Clip("d18"), "-o", t / "geo.smile", "--config", "tiny", "--iters", "2",
+                      "--max-samples", "12", "--every", "10", "--geometry", "mesh"});
+  if (fit.code != 0 && fit.out.find("fetch_models") != std::string::npos)
+    GTEST_SKIP() << "FaceMesh not fetched (bash scripts/fetch_models.sh)";
+  ASSERT_EQ(fit.code, 0) << fit.out;
+  EXPECT_NE(fit.out.find("mesh geometry on 12 of 12 crops"), std::string::npos) << fit.out;
+  for (const char* layout : {"driver", "identity"}) {
+    const std::string out = t / (std::string("swap_") + layout + ".mp4");
+    CmdRun swap = Smile({"swap", "--identity", t / "geo.smile", "--video", Clip("d11"), "-o", out, "--max-frames",
+                         "8", "--layout", layout});
+    ASSERT_EQ(swap.code, 0) << swap.out;
+    EXPECT_NE(swap.out.find("8 written"), std::string::npos) << swap.out;
+    EXPECT_NE(swap.out.find("with FaceMesh geometry"), std::string::npos) << swap.out;
+  }
+  CmdRun eval = Smile({"eval", "fit", "--model", t / "geo.smile", "--video", Clip("d18"), "--frames", "3"});
+  ASSERT_EQ(eval.code, 0) << eval.out;
+  // A model without geometry cannot be the base of one with it.
+  CmdRun clash = Smile({"--quiet", "fit", "--identity", Clip("d18"), "-o", t / "x.smile", "--base", t / "geo.smile",
+                        "--geometry", "off", "--iters", "1"});
+  EXPECT_EQ(clash.code, 2) << clash.out;
+  EXPECT_NE(clash.out.find("--geometry mesh"), std::string::npos) << clash.out;
+}
+
 }  // namespace
