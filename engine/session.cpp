@@ -266,8 +266,10 @@ cv::Mat Session::LayoutGeometry(const Landmarks& from, const Landmarks& to, int 
   Landmarks a = from, b = to;
   for (auto& p : a) p *= f;
   for (auto& p : b) p *= f;
-  // Sigma 3 % of the crop: a part's points carry the mesh around them, not their neighbours'.
-  std::vector<cv::Point3f> mesh = DeformMesh(identity_mesh_, a, b, 0.03 * size);
+  // Sigma 5 % of the crop. Swapping the bundled identity into d10 / d11 (100 frames), mouth-openness
+  // correlation with the driver: mean face without moving 0.47 / 0.40, sigma 1.5 % 0.42 / 0.69,
+  // 3 % 0.50 / 0.76, 5 % 0.57 / 0.79, 8 % 0.62 / 0.78; expression error lowest at 5 % (0.053 / 0.049).
+  std::vector<cv::Point3f> mesh = DeformMesh(identity_mesh_, a, b, 0.05 * size);
   if (pose) {
     const cv::Matx23d& m = *pose;
     const double scale = std::sqrt(std::fabs(m(0, 0) * m(1, 1) - m(0, 1) * m(1, 0)));
