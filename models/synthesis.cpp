@@ -34,11 +34,11 @@ SacConv2dImpl::SacConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t style_d
       out_ch(out),
       kernel(k),
       style_dim(style_dim_),
+      num_classes(num_classes),
       scale(1.0 / std::sqrt(static_cast<double>(in * k * k))),
       upsample(upsample_),
       demodulate(demodulate_),
-      only_spade(only_spade_),
-      num_classes(num_classes) {
+      only_spade(only_spade_) {
   blending_gamma = register_parameter("blending_gamma", torch::zeros({1}));
   spade = register_module("spade_gamma", SpadeGamma(in, num_classes + geometry_channels, spade_hidden));
   if (!only_spade) {
