@@ -272,6 +272,7 @@ Status RunFit(const std::vector<std::string>& args) {
                              " mesh geometry; use --geometry " + (base_geometry ? "mesh" : "off") + " (or auto) with it");
   }
   const bool geometry_auto = geometry_option == "auto";
+  std::shared_ptr<const engine::FaceMesh> mesh_model;  // loaded once: decides "auto", then fits the meshes
   if (geometry_auto) {
     if (auto m = engine::FaceMesh::Load(); !m.ok()) {
       SMILE_LOG(kWarn) << "fit: no FaceMesh model (run scripts/fetch_models.sh): fitting without mesh geometry, "
@@ -279,6 +280,7 @@ Status RunFit(const std::vector<std::string>& args) {
       geometry_option = "off";
     } else {
       geometry_option = "mesh";
+      mesh_model = std::make_shared<const engine::FaceMesh>(std::move(m).value());
     }
   }
   bool geometry = geometry_option == "mesh";
@@ -314,6 +316,7 @@ Status RunFit(const std::vector<std::string>& args) {
   so.iris = config.num_classes > kNumLabels;
   so.iris_model = iris_model;
   so.mesh = geometry;
+  so.mesh_model = mesh_model;
   std::vector<training::FitSample> samples;
   std::vector<std::vector<cv::Point3f>> meshes;
   const fs::path cache = SampleCacheDir(inputs, so);
@@ -340,7 +343,7 @@ Status RunFit(const std::vector<std::string>& args) {
   if (geometry) {
     // The identity's mean face from the training part only (the held-out slice is the last
     // tenth, as FitIdentity holds it out).
-    const size_t n_hold = std::max<size_t>(1, static_cast<size_t>(std::lround(samples.size() * 0.1)));
+    const size_t n_hold = training::HoldoutCount(samples.size(), training::DefaultFitOptions().holdout);
     std::vector<std::vector<cv::Point3f>> train_meshes(meshes.begin(), meshes.end() - std::min(n_hold, meshes.size() - 1));
     topology = engine::BuildMeshTopology(train_meshes, config.image_size);
     if (topology.empty()) return NotFound("--geometry mesh: FaceMesh found no face in the training crops");

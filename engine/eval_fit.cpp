@@ -118,7 +118,7 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
       // No mesh on this frame: the identity's mean face, as a job renders such a frame.
       cv::Mat g = RasterizeMeshGeometry(cv::Size(s, s), an.mesh.empty() ? CanonicalMesh(topology, s) : an.mesh,
                                         topology);
-      input = torch::cat({mask, torch::from_blob(g.data, {1, s, s, geo}, torch::kFloat).permute({0, 3, 1, 2})}, 1);
+      input = torch::cat({mask, models::ChannelsToTensor(g, geo, cv::Size(s, s))}, 1);
     }
     // As jobs render: the identity's style bank when it has one, else its one fixed style.
     const torch::Tensor job_style = model->bank.empty() ? style : model->bank.Select(mask);

@@ -102,7 +102,7 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
     r.iris = last_iris_;
     r.ms_iris = MsSince(t0);
   }
-  if (mesh_) {
+  if (mesh_ && mesh_on_) {
     t0 = std::chrono::steady_clock::now();
     // On the aligned crop, as `smile fit` measured its training meshes.
     if (auto m = mesh_->Fit(r.aligned, r.aligned_landmarks); m.ok() && m->score >= kMinMeshScore) r.mesh = std::move(m->pts);

@@ -75,6 +75,8 @@ class FaceAnalyzer {
   // Off: Process tracks and aligns only (parse and smoothed stay empty), for jobs that draw their
   // own mask (the identity-layout swap); the parser and its models cost most of the analysis.
   void set_parse(bool on) { parse_ = on; }
+  // Off: Process skips FaceMesh (AnalyzerOptions::mesh) for the next frames, e.g. frames a sample extraction does not keep.
+  void set_mesh(bool on) { mesh_on_ = on; }
   // AnalyzerOptions::iris: the iris model (null otherwise), for jobs that find irises themselves.
   const IrisModel* iris_model() const { return iris_.get(); }
 
@@ -89,6 +91,7 @@ class FaceAnalyzer {
   MaskSmoother smoother_;
   bool have_prev_ = false;
   bool parse_ = true;
+  bool mesh_on_ = true;
   Alignment prev_alignment_;
   AlignmentFilter align_filter_;
   int prev_id_ = -1;

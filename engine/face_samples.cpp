@@ -15,8 +15,8 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
                                                    const SampleOptions& options, SampleReport* report) {
   std::vector<FaceSample> samples;
   SampleReport local;
-  std::shared_ptr<const FaceMesh> mesh;  // loaded once for every input
-  if (options.mesh) {
+  std::shared_ptr<const FaceMesh> mesh = options.mesh_model;  // loaded once for every input
+  if (options.mesh && !mesh) {
     auto m = FaceMesh::Load();
     if (!m.ok()) return m.status().WithContext("mesh geometry needs the FaceMesh model; run scripts/fetch_models.sh");
     mesh = std::make_shared<const FaceMesh>(std::move(*m));
@@ -41,7 +41,10 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
       if (!frame.ok()) return frame.status().WithContext(input);
       ++local.frames;
       bar.Update(i + 1);
-      // Every frame goes through the analyzer (tracking and smoothing need them all).
+      // Every frame goes through the analyzer (tracking and smoothing need them all); FaceMesh
+      // only for the frames kept.
+      const bool keep = i % std::max(1, options.every) == 0;
+      analyzer.set_mesh(options.mesh && keep);
       auto analysis = analyzer.Process(*frame->image, frame->pts_us / 1e6);
       if (!analysis.ok()) return analysis.status().WithContext(input);
       if (!analysis->found) {
@@ -53,7 +56,7 @@ Result<std::vector<FaceSample>> ExtractFaceSamples(const std::vector<std::string
                          << " shows " << analysis->tracks.faces.size()
                          << " faces; the largest is taken as the identity (crop the photo to choose another)";
       }
-      if (i % std::max(1, options.every) != 0) continue;
+      if (!keep) continue;
       cv::Mat labels = analysis->smoothed.labels.clone();
       if (options.iris) PaintIris(labels, analysis->iris);
       samples.push_back({analysis->aligned.clone(), labels, input + "#" + std::to_string(i), analysis->mesh});

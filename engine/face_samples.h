@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "engine/face_tracker.h"
+#include "engine/facemesh.h"
 #include "engine/iris.h"
 
 namespace smile::engine {
@@ -33,7 +34,8 @@ struct SampleOptions {
   bool iris = false;         // paint the iris class into the labels (engine/iris_mask.h)
   // The iris model, when the caller has it already (loaded once for every input instead of per input).
   std::shared_ptr<const IrisModel> iris_model;
-  bool mesh = false;         // fit FaceMesh to each aligned crop (FaceSample::mesh; needs the FaceMesh model)
+  bool mesh = false;         // fit FaceMesh to each kept crop (FaceSample::mesh; needs the FaceMesh model)
+  std::shared_ptr<const FaceMesh> mesh_model;  // the FaceMesh model when the caller has it already
 };
 
 struct SampleReport {

@@ -50,9 +50,7 @@ Result<cv::Mat> HeadRenderer::Render(const cv::Mat& labels, const cv::Mat& geome
     if (geometry.type() != CV_32FC(g))
       return InvalidArgument("HeadRenderer: geometry must have " + std::to_string(g) + " float channels");
     if (geometry.size() != cv::Size(s, s)) cv::resize(geometry, geometry, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
-    if (!geometry.isContinuous()) geometry = geometry.clone();
-    auto geo = torch::from_blob(geometry.data, {1, s, s, g}, torch::kFloat).permute({0, 3, 1, 2});
-    input = torch::cat({mask, geo}, 1).contiguous();
+    input = torch::cat({mask, models::ChannelsToTensor(geometry, g, cv::Size(s, s))}, 1).contiguous();
   }
   torch::Tensor rgb;
   try {

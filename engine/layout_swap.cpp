@@ -24,6 +24,13 @@ std::pair<cv::Point2d, double> PartFrame(const Landmarks& p, int first, int last
 LayoutRetargeter::LayoutRetargeter(cv::Mat labels, Landmarks landmarks, LayoutOptions o)
     : labels_(std::move(labels)), landmarks_(std::move(landmarks)), o_(o) {}
 
+Landmarks LayoutRetargeter::LandmarksAt(int side) const {
+  Landmarks out = landmarks_;
+  const float k = static_cast<float>(static_cast<double>(side) / labels_.cols);
+  for (auto& p : out) p *= k;
+  return out;
+}
+
 cv::Mat LayoutRetargeter::Retarget(const Landmarks& driver, int side, double t, Landmarks* moved) {
   cv::Mat labels;
   cv::resize(labels_, labels, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
@@ -33,8 +40,7 @@ cv::Mat LayoutRetargeter::Retarget(const Landmarks& driver, int side, double t, 
   const double a = have_mean_ ? 1.0 - std::exp(-std::max(0.0, t - t_prev_) / std::max(1e-3, o_.mean_seconds)) : 1.0;
   have_mean_ = true;
   t_prev_ = t;
-  Landmarks out(68);
-  for (int i = 0; i < 68; ++i) out[i] = landmarks_[i] * static_cast<float>(k);
+  Landmarks out = LandmarksAt(side);
   for (int p = 0; p < kNumParts; ++p) {
     const auto [c, size] = PartFrame(driver, kParts[p][0], kParts[p][1]);
     mean_center_[p] += a * (c - mean_center_[p]);

@@ -36,6 +36,8 @@ class LayoutRetargeter {
   // mouth replaced by the driver's moved ones), in the layout's pixels.
   cv::Mat Retarget(const Landmarks& driver, int side, double t, Landmarks* moved = nullptr);
   void Reset() { have_mean_ = false; }  // a new face: its means start over
+  // The identity's layout points scaled to a crop of `side` (what Retarget moves the parts from).
+  Landmarks LandmarksAt(int side) const;
 
   // Parts moved as a whole: point ranges [first, last) of the 68.
   static constexpr int kNumParts = 5;

@@ -198,8 +198,6 @@ Result<std::unique_ptr<Session>> Session::Create(models::IdentityModel model, co
       s->layout_mesh_.reset();
     } else {
       s->layout_ = std::make_unique<LayoutRetargeter>(id.labels, id.landmarks);
-      s->layout_landmarks_ = id.landmarks;
-      s->layout_side_ = id.labels.cols;
       s->layout_expression_ = std::make_shared<ExpressionTracker>(s->layout_mesh_.get());
       s->analyzer_.set_parse(false);  // the frame's own mask is not rendered
       SMILE_LOG(kInfo) << "layout: the identity's own, with the driver's brows, eyes and mouth"
@@ -236,12 +234,8 @@ Status Session::AnalyseSwap(SessionItem& item) {
     item.labels = layout_->Retarget(aligned_pts, an.aligned.cols, t, &moved);
     // The driver's irises stay where they were on its eyes, now drawn on the identity's layout.
     if (iris()) item.iris = TransferIris(an.iris, aligned_pts, moved, an.aligned.cols);
-    if (!topology_.empty() && layout_side_ > 0) {
-      // The layout's own points at the aligned crop's side, as `moved` is.
-      Landmarks own = layout_landmarks_;
-      for (auto& p : own) p *= static_cast<float>(static_cast<double>(an.aligned.cols) / layout_side_);
-      item.geometry = LayoutGeometry(own, moved, an.aligned.cols);
-    }
+    // The layout's own points at the aligned crop's side, as `moved` is.
+    item.geometry = LayoutGeometry(layout_->LandmarksAt(an.aligned.cols), moved, an.aligned.cols);
   } else {
     item.labels = an.smoothed.labels;
     item.iris = an.iris;

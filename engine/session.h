@@ -184,8 +184,6 @@ class Session {
   // (as reenactment reads a driver).
   std::shared_ptr<const FaceMesh> layout_mesh_;
   std::shared_ptr<ExpressionTracker> layout_expression_;
-  Landmarks layout_landmarks_;                // Layout::kIdentity: the identity layout's 68 points
-  int layout_side_ = 0;                       // ... in a crop of this side
   // Identity models with mesh geometry: the topology and the identity's mean mesh (model pixels).
   MeshTopology topology_;
   std::vector<cv::Point3f> identity_mesh_;

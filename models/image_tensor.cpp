@@ -28,6 +28,13 @@ torch::Tensor LabelsToTensor(const cv::Mat& labels) {
   return torch::from_blob(c.data, {1, c.rows, c.cols}, torch::kUInt8).to(torch::kLong);
 }
 
+torch::Tensor ChannelsToTensor(const cv::Mat& m, int channels, cv::Size size) {
+  if (m.empty()) return torch::zeros({1, channels, size.height, size.width});
+  CV_Assert(m.type() == CV_32FC(channels));
+  cv::Mat c = m.isContinuous() ? m : m.clone();
+  return torch::from_blob(c.data, {1, c.rows, c.cols, channels}, torch::kFloat).permute({0, 3, 1, 2}).contiguous();
+}
+
 torch::Tensor LabelsToOneHot(const cv::Mat& labels, int num_classes) {
   auto ids = LabelsToTensor(labels).clamp(0, num_classes - 1);
   return torch::nn::functional::one_hot(ids, num_classes).permute({0, 3, 1, 2}).to(torch::kFloat).contiguous();

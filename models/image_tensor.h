@@ -15,6 +15,9 @@ cv::Mat TensorToImage(const torch::Tensor& rgb);
 torch::Tensor LabelsToOneHot(const cv::Mat& labels, int num_classes);
 // Labels -> (1,H,W) int64.
 torch::Tensor LabelsToTensor(const cv::Mat& labels);
+// Float channels (CV_32FC(channels), e.g. mesh geometry) -> (1,channels,H,W) float, an owned copy;
+// empty: zeros of `size`.
+torch::Tensor ChannelsToTensor(const cv::Mat& channels_hwc, int channels, cv::Size size);
 // (1,C,H,W) logits/probabilities or (1,H,W) ids -> CV_8U labels.
 cv::Mat TensorToLabels(const torch::Tensor& t);
 

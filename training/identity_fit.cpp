@@ -35,10 +35,7 @@ struct Tensors {
 
 // (1,G,S,S) geometry channels of a sample (zeros where it has none).
 torch::Tensor GeometryTensor(const FitSample& smp, int channels, int size) {
-  if (smp.geometry.empty()) return torch::zeros({1, channels, size, size});
-  return torch::from_blob(smp.geometry.data, {1, size, size, channels}, torch::kFloat)
-      .permute({0, 3, 1, 2})
-      .contiguous();
+  return models::ChannelsToTensor(smp.geometry, channels, cv::Size(size, size));
 }
 
 Tensors ToTensors(const std::vector<FitSample>& samples, const std::vector<size_t>& idx, int geometry_channels,
@@ -114,6 +111,10 @@ double NearestTrainingPsnr(const std::vector<FitSample>& train, const std::vecto
     ++n;
   }
   return n ? sum / n : NAN;
+}
+
+size_t HoldoutCount(size_t samples, double holdout) {
+  return std::max<size_t>(1, static_cast<size_t>(std::lround(samples * holdout)));
 }
 
 FitOptions DefaultFitOptions() {
@@ -221,7 +222,7 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     for (size_t i = 0; i < samples.size(); ++i) hold_idx.push_back(i);
   } else {
     // Hold out the LAST contiguous slice (neighbouring video frames are near-duplicates).
-    const size_t n_hold = std::max<size_t>(1, static_cast<size_t>(std::lround(samples.size() * options.holdout)));
+    const size_t n_hold = HoldoutCount(samples.size(), options.holdout);
     for (size_t i = 0; i < samples.size(); ++i) (i + n_hold < samples.size() ? train_idx : hold_idx).push_back(i);
     for (size_t i : train_idx) train_samples.push_back(samples[i]);
   }

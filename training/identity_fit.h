@@ -83,6 +83,9 @@ struct FitOptions {
 
 FitOptions DefaultFitOptions();
 
+// How many samples of a clip FitIdentity holds out (the last ones): `holdout` of them, at least 1.
+size_t HoldoutCount(size_t samples, double holdout);
+
 struct FitResult {
   models::SynthesisNetwork network{nullptr};  // best EMA weights (held-out PSNR)
   torch::Tensor style;                         // (1,C,D) identity style matrix
