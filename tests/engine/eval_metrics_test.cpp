@@ -14,6 +14,7 @@
 #include "engine/eval_metrics.h"
 #include "engine/eval_nets.h"
 #include "models/config.h"
+#include "tests/temp_path.h"
 
 namespace smile::engine {
 namespace {
@@ -472,7 +473,7 @@ TEST(EvalNets, MissingOrBrokenFilesSayHowToFix) {
   auto missing = LpipsMetric::Load("/nonexistent/lpips.pt");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("torch.jit"), std::string::npos);
-  std::string junk = (std::filesystem::temp_directory_path() / "junk_lpips.pt").string();
+  std::string junk = smile::testing::UniqueTempPath("smile_junk_lpips", ".pt").string();
   { FILE* f = std::fopen(junk.c_str(), "w"); std::fputs("not a model", f); std::fclose(f); }
   auto broken = LpipsMetric::Load(junk);
   ASSERT_FALSE(broken.ok());

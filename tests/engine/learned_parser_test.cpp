@@ -19,6 +19,7 @@
 #include "models/parser_net.h"
 #include "models/runtime.h"
 #include "celebamask_score.h"
+#include "tests/temp_path.h"
 
 namespace smile::engine {
 namespace {
@@ -51,7 +52,7 @@ cv::Mat RandomFace(int size) {
 
 TEST(LearnedParser, MatchesTheNetworksOwnPredictionAtItsInputSize) {
   models::InitTorchRuntime(1);
-  const std::string path = (fs::temp_directory_path() / "smile_learned_parser_tiny.smile").string();
+  const std::string path = smile::testing::UniqueTempPath("smile_learned_parser_tiny", ".smile").string();
   models::ParserNet ref = SaveTinyParser(path);
   auto parser = LearnedParser::Load(path);
   ASSERT_TRUE(parser.ok()) << parser.status().ToString();
@@ -79,12 +80,12 @@ TEST(LearnedParser, MatchesTheNetworksOwnPredictionAtItsInputSize) {
 
 TEST(LearnedParser, ResizesToAnyAlignedSizeWithNormalisedProbabilities) {
   models::InitTorchRuntime(1);
-  const std::string path = (fs::temp_directory_path() / "smile_learned_parser_tiny2.smile").string();
+  const std::string path = smile::testing::UniqueTempPath("smile_learned_parser_tiny2", ".smile").string();
   SaveTinyParser(path);
   auto parser = MakeParser(path);  // a checkpoint path is a parser name
   const auto here = fs::current_path();
   fs::current_path(fs::temp_directory_path());
-  EXPECT_EQ(ResolveParser("smile_learned_parser_tiny2.smile", false).value(), path)
+  EXPECT_EQ(ResolveParser(fs::path(path).filename().string(), false).value(), path)
       << "a relative checkpoint path resolves to the absolute one (identity models record it)";
   fs::current_path(here);
   ASSERT_TRUE(parser.ok()) << parser.status().ToString();
@@ -112,7 +113,7 @@ TEST(LearnedParser, MissingOrWrongFilesSayWhatToDo) {
   EXPECT_EQ(ResolveParser("/nonexistent/parser.smile", /*fall_back=*/false).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ResolveParser("/nonexistent/parser.smile", /*fall_back=*/true).value(), "geometric");
   // A checkpoint of another kind is refused by kind.
-  const std::string other = (fs::temp_directory_path() / "smile_learned_parser_wrong.smile").string();
+  const std::string other = smile::testing::UniqueTempPath("smile_learned_parser_wrong", ".smile").string();
   torch::nn::Linear lin(2, 2);
   ASSERT_TRUE(models::SaveCheckpoint(other, models::kKindManip, models::ModelConfig::Preset("tiny").value(), *lin).ok());
   auto wrong = LearnedParser::Load(other);

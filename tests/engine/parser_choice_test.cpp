@@ -8,6 +8,7 @@
 
 #include "engine/face_analyzer.h"
 #include "models/identity_model.h"
+#include "tests/temp_path.h"
 
 namespace smile::engine {
 namespace {
@@ -19,13 +20,15 @@ class NoModels {
     const char* old = std::getenv("SMILE_MODELS_DIR");
     had_ = old != nullptr;
     if (had_) old_ = old;
-    dir_ = std::filesystem::temp_directory_path() / "smile_parser_choice_no_models";
+    dir_ = smile::testing::UniqueTempPath("smile_parser_choice_no_models");
     std::filesystem::create_directories(dir_);
     setenv("SMILE_MODELS_DIR", dir_.c_str(), 1);
   }
   ~NoModels() {
     if (had_) setenv("SMILE_MODELS_DIR", old_.c_str(), 1);
     else unsetenv("SMILE_MODELS_DIR");
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
   }
 
  private:
@@ -78,7 +81,7 @@ TEST(ParserChoice, IdentityModelsRecordTheirParser) {
   auto cfg = models::ModelConfig::Preset("tiny").value();
   models::IdentityModel model(cfg);
   model->parser = "mesh";
-  const auto path = (std::filesystem::temp_directory_path() / "smile_parser_choice_identity.smile").string();
+  const auto path = smile::testing::UniqueTempPath("smile_parser_choice_identity", ".smile").string();
   ASSERT_TRUE(models::SaveIdentityModel(path, model, {{"sources", "x.mp4"}}).ok());
   std::map<std::string, std::string> meta;
   auto back = models::LoadIdentityModel(path, &meta);

@@ -7,6 +7,7 @@
 #include "models/attr_net.h"
 #include "models/attributes.h"
 #include "models/checkpoint.h"
+#include "tests/temp_path.h"
 
 namespace smile::models {
 namespace {
@@ -44,7 +45,7 @@ TEST(AttrNet, SpecTravelsInTheConfigAndCheckpoint) {
   EXPECT_EQ(back.size, 64);
   EXPECT_DOUBLE_EQ(back.width, 0.5);
   AttrNet net(c, back);
-  const auto path = (std::filesystem::temp_directory_path() / "smile_attr_net_test.ckpt").string();
+  const auto path = smile::testing::UniqueTempPath("smile_attr_net", ".ckpt").string();
   ASSERT_TRUE(SaveCheckpoint(path, kKindAttr, c, *net).ok());
   auto loaded = LoadAttrNet(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();

@@ -4,15 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/temp_path.h"
+
 namespace smile::models {
 namespace {
 
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / "smile_identity_model_test";
-  TempDir() { std::filesystem::create_directories(path); }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using TempDir = smile::testing::ScopedTempDir;
 
 IdentityModel GeometryModel() {
   auto cfg = ModelConfig::Preset("tiny").value();

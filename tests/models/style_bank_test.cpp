@@ -8,6 +8,7 @@
 #include "core/face_labels.h"
 #include "models/identity_model.h"
 #include "models/image_tensor.h"
+#include "tests/temp_path.h"
 
 namespace smile::models {
 namespace {
@@ -98,7 +99,7 @@ TEST(StyleBank, SerialisesAndRefusesDamagedSections) {
 TEST(StyleBank, IdentityModelKeepsItsBankAndOldModelsLoadWithout) {
   auto cfg = ModelConfig::Preset("tiny");
   ASSERT_TRUE(cfg.ok());
-  const auto dir = std::filesystem::temp_directory_path() / "smile_style_bank_test";
+  const auto dir = smile::testing::UniqueTempPath("smile_style_bank");
   std::filesystem::create_directories(dir);
   IdentityModel m(*cfg);
   const std::string plain = (dir / "plain.smile").string(), banked = (dir / "banked.smile").string();

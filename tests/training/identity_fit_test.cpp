@@ -10,6 +10,7 @@
 #include "core/face_labels.h"
 #include "core/image_metrics.h"
 #include "test_util.h"
+#include "tests/temp_path.h"
 
 namespace smile::training {
 namespace {
@@ -31,7 +32,7 @@ FitSample SyntheticSample(int size, int shift) {
       image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uint8_t>(40 + 11 * c), static_cast<uint8_t>(200 - 9 * c),
                                             static_cast<uint8_t>(90 + (c * 37) % 120));
     }
-  return {image, moved};
+  return {image, moved, {}};
 }
 
 FitOptions Quick(int iters) {
@@ -63,7 +64,7 @@ TEST(IdentityFit, HoldsOutTheLastSliceOfAClip) {
 // counts it), averaged; an exact copy counts 99 dB; few-shot fits have none.
 TEST(IdentityFit, NearestTrainingPsnrIsTheBestMatchPerHeldOutCrop) {
   const FitSample a = SyntheticSample(32, 0), b = SyntheticSample(32, 3);
-  FitSample noisy{a.image.clone(), a.labels.clone()};
+  FitSample noisy{a.image.clone(), a.labels.clone(), {}};
   cv::Mat noise(32, 32, CV_8UC3);
   cv::randu(noise, 0, 9);
   noisy.image += noise;
@@ -93,9 +94,8 @@ TEST(IdentityFit, OnePhotoIsExpandedByAugmentationAndSaysNothingWasHeldOut) {
 TEST(IdentityFit, ResumesExactly) {
   std::vector<FitSample> samples;
   for (int i = 0; i < 20; ++i) samples.push_back(SyntheticSample(32, i % 5 - 2));
-  const fs::path dir = fs::temp_directory_path() / "smile_fit_resume_test";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  smile::testing::ScopedTempDir tmp("smile_fit_resume");
+  const fs::path dir = tmp.path();
   auto opts = [&](int iters, const std::string& state, bool resume) {
     FitOptions o = Quick(iters);
     o.eval_every = 3;
@@ -130,7 +130,6 @@ TEST(IdentityFit, ResumesExactly) {
   auto other = FitIdentity(samples, Tiny(), opts(8, "split.state", true));
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("drop --resume"), std::string::npos) << other.status().message();
-  fs::remove_all(dir);
 }
 
 TEST(IdentityFit, FineTunesFromABaseModel) {
@@ -177,8 +176,8 @@ TEST(IdentityFitMedia, OneRealPhotoFewShot) {
   ASSERT_FALSE(img.empty() || lab.empty());
   cv::resize(img, img, cv::Size(s, s), 0, 0, cv::INTER_AREA);
   cv::resize(lab, lab, cv::Size(s, s), 0, 0, cv::INTER_NEAREST);
-  auto before = FitIdentity({{img, lab}}, Tiny(), Quick(1));
-  auto after = FitIdentity({{img, lab}}, Tiny(), Quick(200));
+  auto before = FitIdentity({{img, lab, {}}}, Tiny(), Quick(1));
+  auto after = FitIdentity({{img, lab, {}}}, Tiny(), Quick(200));
   ASSERT_TRUE(before.ok() && after.ok());
   std::printf("one photo, tiny config: head PSNR %.2f dB after 1 iteration, %.2f dB after 200\n", before->best_psnr,
               after->best_psnr);

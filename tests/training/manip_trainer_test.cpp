@@ -47,8 +47,9 @@ TEST(ManipTrainer, EditBatchMovesSamplesIntoMissingDomainsDeterministically) {
   for (int i = 0; i < 4; ++i) {
     auto derived = DeriveAttributes(models::TensorToLabels(a.labels[i].to(torch::kUInt8)));
     for (int attr = 1; attr < models::kNumAttributes; ++attr)
-      if (derived.known(attr) && a.choices[i][attr].item<int64_t>() != choices[i][attr].item<int64_t>())
+      if (derived.known(attr) && a.choices[i][attr].item<int64_t>() != choices[i][attr].item<int64_t>()) {
         EXPECT_EQ(derived.value[attr], a.choices[i][attr].item<int64_t>()) << "sample " << i << " attribute " << attr;
+      }
   }
   // Probability 0: nothing changes, everything counted as derived.
   DomainTally t3;

@@ -10,6 +10,7 @@
 #include "models/image_tensor.h"
 #include "test_util.h"
 #include "training/seg_metrics.h"
+#include "tests/temp_path.h"
 
 namespace smile::training {
 namespace {
@@ -68,7 +69,7 @@ TEST(ParserTrainer, InitFromAnExportedParserContinuesFromItsWeights) {
   auto labels = models::LabelsToTensor(lab).to(torch::kLong).reshape({1, 64, 64});
   ParserTrainer a(cfg, {}, torch::kCPU);
   for (int i = 0; i < 5; ++i) a.Step(img, labels);
-  const std::string path = (std::filesystem::temp_directory_path() / "smile_parser_init_test.smile").string();
+  const std::string path = smile::testing::UniqueTempPath("smile_parser_init", ".smile").string();
   ASSERT_TRUE(a.ExportModel(path).ok());
   ParserTrainOptions o;
   o.seed = 7;  // other initial weights

@@ -2,38 +2,23 @@
 // from the real media (or drawn synthetically for the fast tests).
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "tests/temp_path.h"
 #include "training/labels.h"
 
 namespace smile::training::testing {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+class TempDir : public smile::testing::ScopedTempDir {
  public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("smile_train_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
+  TempDir() : ScopedTempDir("smile_train") {}
 };
 
 inline std::string MediaDir() { return SMILE_MEDIA_DIR; }
