@@ -27,9 +27,17 @@ class LogMessage {
   std::ostringstream stream_;
 };
 
+// Turns the stream expression into void, to match the other branch of SMILE_LOG's ?:
+// (`&` binds looser than `<<`, so it applies after the whole message).
+struct LogVoidify {
+  void operator&(std::ostream&) {}
+};
+
 }  // namespace smile
 
-#define SMILE_LOG(level)                                          \
-  if (::smile::LogLevel::level < ::smile::GetLogLevel()) {        \
-  } else                                                          \
-    ::smile::LogMessage(::smile::LogLevel::level).stream()
+// An expression, not an if/else, so that `if (x) SMILE_LOG(kInfo) << ...; else ...` means what it
+// says (no dangling else). The message is built only when its level is shown.
+#define SMILE_LOG(level)                                   \
+  (::smile::LogLevel::level < ::smile::GetLogLevel())      \
+      ? (void)0                                            \
+      : ::smile::LogVoidify() & ::smile::LogMessage(::smile::LogLevel::level).stream()

@@ -103,6 +103,7 @@ std::string ModelConfig::Serialize() const {
      << "synth_spade_hidden=" << synth_spade_hidden << "\n";
   // Written only when used, so that models without geometry keep their exact text.
   if (synth_geometry_channels != 0) os << "synth_geometry_channels=" << synth_geometry_channels << "\n";
+  if (synth_texture_channels != 0) os << "synth_texture_channels=" << synth_texture_channels << "\n";
   os << "manip_size=" << manip_size << "\n"
      << "manip_latent_dim=" << manip_latent_dim << "\n"
      << "manip_base_width=" << manip_base_width << "\n"
@@ -136,6 +137,7 @@ Result<ModelConfig> ModelConfig::Parse(const std::string& text) {
       else if (k == "synth_mapping_lr_mul") c.synth_mapping_lr_mul = std::stod(v);
       else if (k == "synth_spade_hidden") c.synth_spade_hidden = std::stoi(v);
       else if (k == "synth_geometry_channels") c.synth_geometry_channels = std::stoi(v);
+      else if (k == "synth_texture_channels") c.synth_texture_channels = std::stoi(v);
       else if (k == "manip_size") c.manip_size = std::stoi(v);
       else if (k == "manip_latent_dim") c.manip_latent_dim = std::stoi(v);
       else if (k == "manip_base_width") c.manip_base_width = std::stoi(v);
@@ -152,6 +154,9 @@ Result<ModelConfig> ModelConfig::Parse(const std::string& text) {
   if (!pow2(c.image_size)) return Corrupt("model config image_size must be a power of two >= 32");
   if (c.num_classes < 2 || c.channel_multiplier <= 0 || c.synth_geometry_channels < 0)
     return Corrupt("model config has num_classes < 2 or a non-positive channel multiplier");
+  if (c.synth_texture_channels < 0 || (c.synth_texture_channels > 0 && c.synth_geometry_channels < 3))
+    return Corrupt("model config synth_texture_channels needs synth_geometry_channels >= 3 (canonical x, y, ..., "
+                   "coverage)");
   return c;
 }
 

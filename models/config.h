@@ -27,6 +27,14 @@ struct ModelConfig {
   // (engine/mesh_geometry.h: 7 from FaceMesh); they condition the SPADE branches and the mask
   // encoder but carry no style. 0 (the paper): the mask is the one-hot classes alone.
   int synth_geometry_channels = 0;
+  // Neural texture (deferred neural rendering, Thies et al. 2019): with geometry channels in
+  // engine/mesh_geometry.h's layout (canonical x, y first, coverage last), the generator keeps
+  // a learned T-channel texture over the canonical face (a pyramid image_size .. 16, summed)
+  // and appends its samples at each pixel's canonical position to the geometry channels, so
+  // a spot of skin brings its own learned appearance to wherever the head puts it. 0: none.
+  int synth_texture_channels = 0;
+  // Channels after the classes that the generator's inner layers see: geometry, then texture.
+  int SynthExtraChannels() const { return synth_geometry_channels + synth_texture_channels; }
   // Manipulation stage (StarGANv2-like, mask -> mask)
   int manip_size = 256;          // mask resolution of the manipulation stage
   int manip_latent_dim = 16;

@@ -27,14 +27,27 @@ SpadeGammaImpl::SpadeGammaImpl(int64_t channels, int64_t num_classes, int64_t hi
                                                      /*activate=*/false));
 }
 
+torch::Tensor SpadeGammaImpl::forward(const torch::Tensor& mask, const torch::Tensor& texture) {
+  if (!texture.defined()) return mlp_gamma->forward(mlp_shared->forward(mask));
+  // conv(cat[mask, texture], W) = conv(mask, W_mask) + conv(texture, W_texture): the backward
+  // pass then computes an input gradient for the texture channels only.
+  const auto& c = mlp_shared->conv;
+  auto w = c->weight * c->scale;
+  const int64_t k = mask.size(1);
+  auto pre = torch::conv2d(mask, w.narrow(1, 0, k), c->bias, V2(c->stride), V2(c->padding)) +
+             torch::conv2d(texture, w.narrow(1, k, texture.size(1)), torch::Tensor(), V2(c->stride), V2(c->padding));
+  return mlp_gamma->forward(mlp_shared->act->forward(pre));
+}
+
 SacConv2dImpl::SacConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t style_dim_, int64_t num_classes,
                              int64_t spade_hidden, bool upsample_, bool demodulate_, bool only_spade_,
-                             int64_t geometry_channels)
+                             int64_t geometry_channels, int64_t texture_channels_)
     : in_ch(in),
       out_ch(out),
       kernel(k),
       style_dim(style_dim_),
       num_classes(num_classes),
+      texture_channels(texture_channels_),
       scale(1.0 / std::sqrt(static_cast<double>(in * k * k))),
       upsample(upsample_),
       demodulate(demodulate_),
@@ -62,8 +75,9 @@ torch::Tensor SacConv2dImpl::StyleCodes(const torch::Tensor& style, const torch:
   return torch::einsum("nco,nchw->nohw", {mu, m});
 }
 
-torch::Tensor SacConv2dImpl::Gamma(const torch::Tensor& style, const torch::Tensor& mask_hw) {
-  auto gamma_spade = spade->forward(mask_hw);
+torch::Tensor SacConv2dImpl::Gamma(const torch::Tensor& style, const torch::Tensor& mask_hw,
+                                   const torch::Tensor& texture_hw) {
+  auto gamma_spade = spade->forward(mask_hw, texture_hw);
   if (only_spade) return gamma_spade;
   auto codes = style_gamma->forward(StyleCodes(style, mask_hw));
   auto a = torch::sigmoid(blending_gamma);
@@ -72,8 +86,15 @@ torch::Tensor SacConv2dImpl::Gamma(const torch::Tensor& style, const torch::Tens
 
 torch::Tensor SacConv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& style, const torch::Tensor& mask) {
   const int64_t h = x.size(2), w = x.size(3);
-  auto mask_hw = ResizeNearest(mask.to(x.dtype()), h, w);
-  auto gamma = Gamma(style, mask_hw);
+  torch::Tensor mask_hw, texture_hw;
+  if (texture_channels > 0) {
+    const int64_t k = mask.size(1) - texture_channels;
+    mask_hw = ResizeNearest(mask.narrow(1, 0, k).detach().to(x.dtype()), h, w);
+    texture_hw = ResizeNearest(mask.narrow(1, k, texture_channels).to(x.dtype()), h, w);
+  } else {
+    mask_hw = ResizeNearest(mask.to(x.dtype()), h, w);
+  }
+  auto gamma = Gamma(style, mask_hw, texture_hw);
   auto xg = gamma * x;
   auto wt = weight * scale;
   torch::Tensor out;
@@ -113,7 +134,8 @@ torch::Tensor SumOfSameConv(const torch::Tensor& g2, const torch::Tensor& w2) {
 SacStyledConvImpl::SacStyledConvImpl(int64_t in, int64_t out, const ModelConfig& cfg, bool upsample,
                                      bool only_spade) {
   conv = register_module("conv", SacConv2d(in, out, 3, cfg.synth_style_dim, cfg.num_classes, cfg.synth_spade_hidden,
-                                           upsample, /*demodulate=*/true, only_spade, cfg.synth_geometry_channels));
+                                           upsample, /*demodulate=*/true, only_spade, cfg.SynthExtraChannels(),
+                                           cfg.synth_texture_channels));
   noise = register_module("noise", NoiseInjection());
   act = register_module("activate", FusedLeakyReLU(out));
 }
@@ -125,7 +147,8 @@ torch::Tensor SacStyledConvImpl::forward(const torch::Tensor& x, const torch::Te
 
 SacToRGBImpl::SacToRGBImpl(int64_t in, const ModelConfig& cfg, bool upsample, bool only_spade) {
   conv = register_module("conv", SacConv2d(in, 3, 1, cfg.synth_style_dim, cfg.num_classes, cfg.synth_spade_hidden,
-                                           false, /*demodulate=*/false, only_spade, cfg.synth_geometry_channels));
+                                           false, /*demodulate=*/false, only_spade, cfg.SynthExtraChannels(),
+                                           cfg.synth_texture_channels));
   if (upsample) up = register_module("upsample", Upsample(DefaultBlurKernel()));
   bias = register_parameter("bias", torch::zeros({1, 3, 1, 1}));
 }
@@ -155,8 +178,12 @@ SynthesisGeneratorImpl::SynthesisGeneratorImpl(const ModelConfig& cfg) : config(
   const int64_t sem_dim = cfg.Width(256);
   const int64_t c0 = SynthChannels(cfg, start);
   input = register_module("input", torch::nn::Sequential(
-                                       ConvLayer(cfg.num_classes + cfg.synth_geometry_channels, sem_dim, 3), ConvLayer(sem_dim, sem_dim, 3, true),
+                                       ConvLayer(cfg.num_classes + cfg.SynthExtraChannels(), sem_dim, 3), ConvLayer(sem_dim, sem_dim, 3, true),
                                        ConvLayer(sem_dim, sem_dim, 3, true), ConvLayer(sem_dim, c0, 3, true)));
+  // Zero at the start: the texture begins as no input and learns from the renders' gradients.
+  for (int s = cfg.image_size, level = 0; cfg.synth_texture_channels > 0 && s >= 16; s /= 2, ++level)
+    texture.push_back(register_parameter("neural_texture_" + std::to_string(level),
+                                         torch::zeros({1, cfg.synth_texture_channels, s, s})));
   conv1 = register_module("conv1", SacStyledConv(c0, c0, cfg, false, false));
   to_rgb1 = register_module("to_rgb1", SacToRGB(c0, cfg, /*upsample=*/false, false));
   int64_t in = c0;
@@ -198,7 +225,7 @@ torch::Tensor SynthesisGeneratorImpl::forward(const torch::Tensor& mask_in, cons
   if (style.size(0) != mask_in.size(0)) throw std::invalid_argument("synthesis generator: mask/style batch differ");
   if (!noise.empty() && static_cast<int>(noise.size()) < NumNoises())
     throw std::invalid_argument("synthesis generator: need " + std::to_string(NumNoises()) + " noise tensors");
-  auto mask = mask_in.to(style.dtype());
+  auto mask = WithNeuralTexture(texture, mask_in, c, config.synth_geometry_channels).to(style.dtype());
   auto nz = [&](int i) { return noise.empty() ? torch::Tensor() : noise[i]; };
   auto out = input->forward(ResizeNearest(mask, input_mask_size, input_mask_size));
   out = conv1->forward(out, style, mask, nz(0));
@@ -209,6 +236,32 @@ torch::Tensor SynthesisGeneratorImpl::forward(const torch::Tensor& mask_in, cons
     skip = to_rgbs[i]->forward(out, style, mask, skip);
   }
   return skip;
+}
+
+torch::Tensor WithNeuralTexture(const std::vector<torch::Tensor>& texture, const torch::Tensor& mask,
+                                int64_t num_classes, int64_t geometry_channels) {
+  if (texture.empty()) return mask;
+  namespace F = torch::nn::functional;
+  // Sampled in fp32 (grid_sample has no bf16 CPU kernel); canonical x, y are the grid itself.
+  auto geo = mask.narrow(1, num_classes, geometry_channels).to(torch::kFloat32);
+  auto coverage = geo.narrow(1, geometry_channels - 1, 1);                 // (N, 1, H, W)
+  auto grid = geo.narrow(1, 0, 2).permute({0, 2, 3, 1}).contiguous();  // (N, H, W, 2)
+  const auto opts = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
+  // The pyramid's levels up-sampled to the finest and summed, then sampled once (one grid_sample
+  // instead of one per level: a third of the time, forward and backward).
+  const int64_t top = texture.front().size(2);
+  torch::Tensor full;
+  for (const auto& level : texture) {
+    auto t = level.to(torch::kFloat32);
+    if (t.size(2) != top)
+      t = F::interpolate(t, F::InterpolateFuncOptions()
+                                .size(std::vector<int64_t>{top, top})
+                                .mode(torch::kBilinear)
+                                .align_corners(false));
+    full = full.defined() ? full + t : t;
+  }
+  auto sampled = F::grid_sample(full.expand({mask.size(0), -1, -1, -1}), grid, opts);
+  return torch::cat({mask, (sampled * coverage).to(mask.scalar_type())}, 1);
 }
 
 SynthesisMappingImpl::SynthesisMappingImpl(const ModelConfig& cfg)

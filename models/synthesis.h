@@ -32,7 +32,11 @@ namespace smile::models {
 // SPADE gamma branch: ConvLayer(C -> hidden, 3, lrelu) -> ConvLayer(hidden -> ch, 3, bias).
 struct SpadeGammaImpl : torch::nn::Module {
   SpadeGammaImpl(int64_t channels, int64_t num_classes, int64_t hidden);
-  torch::Tensor forward(const torch::Tensor& mask) { return mlp_gamma->forward(mlp_shared->forward(mask)); }
+  // mask: the input channels (classes, geometry). texture: optional trailing input channels that
+  // carry gradients (the neural texture's samples); the first conv is then split by channels so
+  // that only they pay for a gradient with respect to the input (same result as one conv over
+  // the concatenation).
+  torch::Tensor forward(const torch::Tensor& mask, const torch::Tensor& texture = {});
   ConvLayer mlp_shared{nullptr}, mlp_gamma{nullptr};
 };
 TORCH_MODULE(SpadeGamma);
@@ -40,11 +44,14 @@ TORCH_MODULE(SpadeGamma);
 // SAC convolution (paper eq. 8; official ModulatedConv2d_SEAN).
 struct SacConv2dImpl : torch::nn::Module {
   SacConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t style_dim, int64_t num_classes, int64_t spade_hidden,
-                bool upsample, bool demodulate, bool only_spade, int64_t geometry_channels = 0);
-  // x (N,in,h,w), style (N,C,D), mask (N,C,H,W) -> (N,out,h',w')
+                bool upsample, bool demodulate, bool only_spade, int64_t geometry_channels = 0,
+                int64_t texture_channels = 0);
+  // x (N,in,h,w), style (N,C,D), mask (N,C+G,H,W) -> (N,out,h',w'). G = geometry_channels, of
+  // which the last texture_channels are the neural texture's samples: those alone carry
+  // gradients back (the classes and geometry are data).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& style, const torch::Tensor& mask);
-  // gamma (N,in,h,w) for the mask already resized to (h,w).
-  torch::Tensor Gamma(const torch::Tensor& style, const torch::Tensor& mask_hw);
+  // gamma (N,in,h,w) for the mask (and texture samples, if any) already resized to (h,w).
+  torch::Tensor Gamma(const torch::Tensor& style, const torch::Tensor& mask_hw, const torch::Tensor& texture_hw = {});
   // Per-pixel style codes (N,D,h,w): per-class EqualLinear(D->D, bias 1) of the
   // class's style, broadcast over the class's pixels.
   torch::Tensor StyleCodes(const torch::Tensor& style, const torch::Tensor& mask_hw);
@@ -65,6 +72,7 @@ struct SacConv2dImpl : torch::nn::Module {
   torch::Tensor weight;              // (out, in, k, k)
   int64_t in_ch, out_ch, kernel, style_dim;
   int64_t num_classes;  // the mask's class channels; SPADE also sees the geometry channels after them
+  int64_t texture_channels = 0;  // trailing channels of the mask that are neural texture samples
   double scale;
   bool upsample, demodulate, only_spade;
 };
@@ -122,8 +130,18 @@ struct SynthesisGeneratorImpl : torch::nn::Module {
   std::vector<SacStyledConv> convs;  // 2 per resolution: up-sampling, plain
   std::vector<SacToRGB> to_rgbs;
   std::vector<int> resolutions;      // of each stage (16 .. image_size)
+  // config.synth_texture_channels > 0: the neural texture pyramid, (1, T, s, s) for s =
+  // image_size, image_size / 2, .. 16 (parameters neural_texture_0, _1, ..).
+  std::vector<torch::Tensor> texture;
 };
 TORCH_MODULE(SynthesisGenerator);
+
+// The generator's mask input with the neural texture's samples appended: the pyramid's levels
+// up-sampled (bilinear) to the finest and summed, that texture sampled bilinearly (border
+// clamped) at the pixel's canonical (x, y) (geometry channels 0-1, [-1, 1] over the crop), times
+// coverage (the last geometry channel). No texture: the mask unchanged.
+torch::Tensor WithNeuralTexture(const std::vector<torch::Tensor>& texture, const torch::Tensor& mask,
+                                int64_t num_classes, int64_t geometry_channels);
 
 // Mapping: PixelNorm + n x EqualLinear(C*D, C*D, lr_mul 0.01, fused lrelu);
 // z (N, C*D) -> style matrix (N, C, D).

@@ -91,6 +91,7 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
   // Geometry channels (continuous) make no region one-class: they take the dense path.
   sparse_ = sparse && device_.is_cpu() && config_.synth_geometry_channels == 0;
   input_ = g->input;
+  for (const auto& t : g->texture) texture_.push_back(t.detach().clone());
   start_ = config_.synth_mask_start;
   input_mask_size_ = g->input_mask_size;
   resolutions_ = g->resolutions;
@@ -392,7 +393,8 @@ torch::Tensor FastSynthesisGenerator::Forward(const torch::Tensor& mask_in, cons
   if (noise.size() < 1 + 2 * resolutions_.size())
     throw std::invalid_argument("FastSynthesisGenerator: pass the fixed noise from MakeNoise()");
   torch::NoGradGuard ng;
-  auto mask32 = mask_in.to(device_, torch::kFloat32);
+  auto mask32 = WithNeuralTexture(texture_, mask_in.to(device_, torch::kFloat32), config_.num_classes,
+                                  config_.synth_geometry_channels);
   auto labels = sparse_ ? OneHotLabels(mask32) : torch::Tensor();
   auto mask = mask32.to(dtype_);
   if (channels_last_) mask = mask.contiguous(torch::MemoryFormat::ChannelsLast);

@@ -415,7 +415,10 @@ Result<FitResult> FitIdentity(const std::vector<FitSample>& samples, const model
     torch::Tensor images, labels, geometry;
     gather(ids, &images, &labels, &geometry);
     if (options.augment > 0) AugmentBatch(&images, &labels, &geometry, options.augment, rng);
-    SynthBatch batch{images, GeneratorMask(one_hot(labels), geometry), head_table.index({labels}).unsqueeze(1)};
+    SynthBatch batch;
+    batch.images = images;
+    batch.masks = GeneratorMask(one_hot(labels), geometry);
+    batch.l1_weights = head_table.index({labels}).unsqueeze(1);
     if (options.self_style < 1) {
       std::bernoulli_distribution own(options.self_style);
       for (int i = 0; i < options.batch; ++i)

@@ -63,7 +63,12 @@ class SynthRunner : public StageRunner {
   SynthRunner(const models::ModelConfig& c, const SynthTrainOptions& o, torch::Device d) : trainer_(c, o, d) {}
   std::string stage() const override { return "synth"; }
   int64_t iteration() const override { return trainer_.iteration(); }
-  std::map<std::string, double> Step(const Batch& b) override { return trainer_.Step({b.images, b.onehot}); }
+  std::map<std::string, double> Step(const Batch& b) override {
+    SynthBatch batch;
+    batch.images = b.images;
+    batch.masks = b.onehot;
+    return trainer_.Step(batch);
+  }
   Status SaveState(const std::string& p, const std::map<std::string, std::string>& m) override {
     return trainer_.SaveState(p, m);
   }

@@ -52,11 +52,12 @@ TEST(CliFitMedia, MeshGeometryModelFitsSwapsAndEvaluates) {
   SKIP_WITHOUT_MEDIA();
   TempDir t;
   CmdRun fit = Smile({"fit", "--identity", Clip("d18"), "-o", t / "geo.smile", "--config", "tiny", "--iters", "2",
-                      "--max-samples", "12", "--every", "10", "--geometry", "mesh"});
+                      "--max-samples", "12", "--every", "10", "--geometry", "mesh", "--texture", "4"});
   if (fit.code != 0 && fit.out.find("fetch_models") != std::string::npos)
     GTEST_SKIP() << "FaceMesh not fetched (bash scripts/fetch_models.sh)";
   ASSERT_EQ(fit.code, 0) << fit.out;
   EXPECT_NE(fit.out.find("mesh geometry on 12 of 12 crops"), std::string::npos) << fit.out;
+  EXPECT_NE(fit.out.find("a 4-channel neural texture"), std::string::npos) << fit.out;
   for (const char* layout : {"driver", "identity"}) {
     const std::string out = t / (std::string("swap_") + layout + ".mp4");
     CmdRun swap = Smile({"swap", "--identity", t / "geo.smile", "--video", Clip("d11"), "-o", out, "--max-frames",

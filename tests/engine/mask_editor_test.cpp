@@ -303,7 +303,9 @@ TEST(MaskEditorMedia, BundledModelAddsEyeglassesWithStyleDraws) {
         std::printf("map %d seed %llu, %2d draws (kept %d): eye_g %.1f %% of the mask, asked %d, margin %.2f\n", i,
                     static_cast<unsigned long long>(seed), draws, (*e)->style_candidate(),
                     100.0 * cv::countNonZero(*out == kEyeG) / out->total(), c.asked_ok, c.margin);
-        if (draws > 1) EXPECT_TRUE(c.ok()) << "map " << i << " seed " << seed;
+        if (draws > 1) {
+          EXPECT_TRUE(c.ok()) << "map " << i << " seed " << seed;
+        }
       }
     }
   }
@@ -367,7 +369,7 @@ TEST(MaskEditor, LoadsTheCheckpointThatTheTrainerExports) {
   EXPECT_NE((*loaded)->Describe().find("+eyeglasses"), std::string::npos);
   // Wrong kind / missing file: errors that say how to get a model.
   ASSERT_TRUE(models::SaveCheckpoint(dir + "/parser.ckpt", models::kKindParser, cfg, group).ok());
-  for (const std::string bad : {dir + "/parser.ckpt", dir + "/missing.ckpt"}) {
+  for (const std::string& bad : {dir + "/parser.ckpt", dir + "/missing.ckpt"}) {
     auto r = MaskEditor::Load(bad, o);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("smile train manip"), std::string::npos) << r.status().message();

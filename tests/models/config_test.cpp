@@ -42,6 +42,24 @@ TEST(ModelConfig, GeometryChannelsAreWrittenOnlyWhenUsed) {
   EXPECT_FALSE(ModelConfig::Parse("image_size=128\nsynth_geometry_channels=-1\n").ok());
 }
 
+TEST(ModelConfig, TextureChannelsNeedGeometryAndAreWrittenOnlyWhenUsed) {
+  auto c = ModelConfig::Preset("lite").value();
+  c.synth_geometry_channels = 7;
+  EXPECT_EQ(c.Serialize().find("synth_texture_channels"), std::string::npos);
+  EXPECT_EQ(c.SynthExtraChannels(), 7);
+  c.synth_texture_channels = 8;
+  EXPECT_EQ(c.SynthExtraChannels(), 15);
+  auto back = ModelConfig::Parse(c.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->synth_texture_channels, 8);
+  EXPECT_EQ(*back, c);
+  // A texture is looked up at the canonical position: no geometry, no texture.
+  auto bad = ModelConfig::Parse("image_size=128\nsynth_texture_channels=8\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("synth_geometry_channels"), std::string::npos) << bad.status().ToString();
+  EXPECT_FALSE(ModelConfig::Parse("image_size=128\nsynth_geometry_channels=7\nsynth_texture_channels=-1\n").ok());
+}
+
 TEST(ModelConfig, BadOverridesAreArgumentErrors) {
   for (const char* bad : {"lite:synth_spade_hidden", "lite:nonsense=3", "lite:image_size=100", "lite:preset=x",
                           "lite:synth_spade_hidden=abc", "huge:image_size=128"}) {

@@ -31,6 +31,29 @@ TEST(IdentityModel, KeepsItsMeshTopology) {
   EXPECT_EQ((*back)->mesh_triangles, m->mesh_triangles);
 }
 
+TEST(IdentityModel, KeepsItsNeuralTexture) {
+  TempDir dir;
+  IdentityModel m = GeometryModel();
+  auto cfg = m->config;
+  cfg.synth_texture_channels = 3;
+  IdentityModel t(cfg);
+  t->mesh_canonical = m->mesh_canonical;
+  t->mesh_triangles = m->mesh_triangles;
+  torch::manual_seed(2);
+  {
+    torch::NoGradGuard ng;
+    for (auto& level : t->network->generator->texture) level.copy_(torch::randn_like(level));
+  }
+  ASSERT_TRUE(SaveIdentityModel(dir / "tex.smile", t, {}).ok());
+  auto back = LoadIdentityModel(dir / "tex.smile");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ((*back)->config.synth_texture_channels, 3);
+  const auto& a = t->network->generator->texture;
+  const auto& b = (*back)->network->generator->texture;
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "level " << i;
+}
+
 TEST(IdentityModel, ModelsWithoutGeometryStoreNoTopology) {
   TempDir dir;
   IdentityModel m(ModelConfig::Preset("tiny").value());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 namespace smile::models {
@@ -111,6 +112,92 @@ TEST(Synthesis, GeometryChannelsConditionButCarryNoStyle) {
   EXPECT_LT((g->forward(torch::cat({classes, geo}, 1), s3, noise) - base).abs().max().item<double>(), 1e-6);
   // The classes alone are the wrong input for this configuration: a clear error.
   EXPECT_THROW(g->forward(classes, s1, noise), std::invalid_argument);
+}
+
+// The neural texture: each pyramid level sampled bilinearly at the canonical (x, y) of geometry
+// channels 0-1, summed over levels, times coverage (the last geometry channel); it learns through
+// the renders' gradients and starts at zero.
+TEST(Synthesis, NeuralTextureIsSampledAtCanonicalPositionsAndLearns) {
+  auto cfg = Cfg("tiny");
+  cfg.synth_geometry_channels = 3;
+  cfg.synth_texture_channels = 2;
+  torch::manual_seed(5);
+  SynthesisGenerator g(cfg);
+  ASSERT_EQ(g->texture.size(), 2u);  // 32 and 16
+  EXPECT_EQ(g->texture[0].sizes(), torch::IntArrayRef({1, 2, 32, 32}));
+  EXPECT_EQ(g->texture[1].sizes(), torch::IntArrayRef({1, 2, 16, 16}));
+  EXPECT_EQ(g->texture[0].abs().max().item<double>(), 0.0);
+  {
+    torch::NoGradGuard ng;
+    for (auto& t : g->texture) t.copy_(torch::randn_like(t));
+  }
+  // At texel centres of the finest level (32 px over [-1, 1]: x = (2i + 1) / 32 - 1) the sample is
+  // exactly that texel of the summed pyramid: level 0 plus level 1 up-sampled bilinearly.
+  const int64_t c = cfg.num_classes;
+  auto classes = BandMask(1, c, 4);
+  auto geo = torch::zeros({1, 3, 4, 4});
+  const int xi[4] = {0, 5, 17, 31}, yi[4] = {3, 8, 20, 30};
+  for (int r = 0; r < 4; ++r)
+    for (int q = 0; q < 4; ++q) {
+      geo[0][0][r][q] = (2.0 * xi[q] + 1) / 32 - 1;
+      geo[0][1][r][q] = (2.0 * yi[r] + 1) / 32 - 1;
+      geo[0][2][r][q] = (r + q) % 3 == 0 ? 0.0 : 1.0;  // coverage
+    }
+  auto out = WithNeuralTexture(g->texture, torch::cat({classes, geo}, 1), c, 3);
+  ASSERT_EQ(out.sizes(), torch::IntArrayRef({1, c + 5, 4, 4}));
+  EXPECT_TRUE(torch::equal(out.narrow(1, 0, c + 3), torch::cat({classes, geo}, 1)));
+  for (int r = 0; r < 4; ++r)
+    for (int q = 0; q < 4; ++q) {
+      // Level 1 (16 px) up-sampled to 32 with align_corners false: texel i of 32 sits at
+      // (i + 0.5) / 2 - 0.5 in level 1's texels, blended with its neighbours, clamped at the border.
+      const double fx = (xi[q] + 0.5) / 2 - 0.5, fy = (yi[r] + 0.5) / 2 - 0.5;
+      auto clampi = [](int v) { return std::min(15, std::max(0, v)); };
+      const int x0 = static_cast<int>(std::floor(fx)), y0 = static_cast<int>(std::floor(fy));
+      const double ax = fx - x0, ay = fy - y0;
+      const double cov = geo[0][2][r][q].item<double>();
+      for (int ch = 0; ch < 2; ++ch) {
+        auto t1 = g->texture[1][0][ch];
+        const double l1 = (1 - ay) * ((1 - ax) * t1[clampi(y0)][clampi(x0)].item<double>() +
+                                      ax * t1[clampi(y0)][clampi(x0 + 1)].item<double>()) +
+                          ay * ((1 - ax) * t1[clampi(y0 + 1)][clampi(x0)].item<double>() +
+                                ax * t1[clampi(y0 + 1)][clampi(x0 + 1)].item<double>());
+        const double want = cov * (g->texture[0][0][ch][yi[r]][xi[q]].item<double>() + l1);
+        EXPECT_NEAR(out[0][c + 3 + ch][r][q].item<double>(), want, 1e-5) << r << "," << q << " ch " << ch;
+      }
+    }
+  // The generator takes the classes and geometry only (it appends the texture itself), and a
+  // loss on its render reaches the texture.
+  auto mask = torch::cat({BandMask(1, c, 32), torch::rand({1, 2, 32, 32}) * 2 - 1, torch::ones({1, 1, 32, 32})}, 1);
+  auto style = torch::randn({1, c, cfg.synth_style_dim});
+  auto render = g->forward(mask, style, g->MakeNoise(0));
+  EXPECT_EQ(render.sizes(), torch::IntArrayRef({1, 3, 32, 32}));
+  render.square().mean().backward();
+  for (auto& t : g->texture) EXPECT_GT(t.grad().abs().sum().item<double>(), 0.0);
+  // Off the mesh (coverage 0) the texture has no effect.
+  auto off = mask.clone();
+  off.narrow(1, c + 2, 1).zero_();
+  torch::NoGradGuard ng;
+  auto a = g->forward(off, style, g->MakeNoise(0));
+  for (auto& t : g->texture) t.mul_(3.0);
+  EXPECT_LT((g->forward(off, style, g->MakeNoise(0)) - a).abs().max().item<double>(), 1e-6);
+  EXPECT_GT((g->forward(mask, style, g->MakeNoise(0)) - render.detach()).abs().max().item<double>(), 1e-4);
+}
+
+// The split first SPADE conv (data channels, then texture channels that carry gradients) gives the
+// one conv over their concatenation, forward and backward: the plain path is the reference.
+TEST(Synthesis, SplitSpadeConvMatchesTheConcatenatedConv) {
+  torch::manual_seed(6);
+  SpadeGamma spade(16, 7 + 3, 8);
+  auto mask = torch::rand({2, 7, 12, 12});
+  auto texture = torch::randn({2, 3, 12, 12}, torch::requires_grad());
+  auto texture_ref = texture.detach().clone().requires_grad_();
+  auto split = spade->forward(mask, texture);
+  auto plain = spade->forward(torch::cat({mask, texture_ref}, 1));
+  EXPECT_LT((split - plain).abs().max().item<double>(), 1e-5);
+  auto up = torch::randn_like(plain);
+  (split * up).sum().backward();
+  (plain * up).sum().backward();
+  EXPECT_LT((texture.grad() - texture_ref.grad()).abs().max().item<double>(), 1e-5);
 }
 
 TEST(Synthesis, SmallConfigShapes) {

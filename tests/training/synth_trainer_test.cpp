@@ -31,7 +31,8 @@ models::ModelConfig Tiny() { return *models::ModelConfig::Preset("tiny"); }
 
 SynthBatch RandomBatch(const models::ModelConfig& c, int n) {
   auto labels = torch::randint(0, c.num_classes, {n, c.image_size, c.image_size}, torch::kLong);
-  return {torch::rand({n, 3, c.image_size, c.image_size}) * 2 - 1, models::OneHotMask(labels, c.num_classes)};
+  return {torch::rand({n, 3, c.image_size, c.image_size}) * 2 - 1, models::OneHotMask(labels, c.num_classes), {}, {},
+          {}};
 }
 
 TEST(SynthTrainer, StepRunsAllLossesAndUpdatesEma) {
@@ -186,7 +187,7 @@ TEST(SynthTrainerMedia, TinyConfigOverfitsRealFaces) {
   o.ema_beta = 0.9;
   o.lr = 0.004;
   SynthTrainer t(cfg, o, torch::kCPU);
-  SynthBatch batch{torch::cat(ti), torch::cat(tm)};
+  SynthBatch batch{torch::cat(ti), torch::cat(tm), {}, {}, {}};
   double first_l1 = 0, last_l1 = 0;
   for (int it = 0; it < 400; ++it) {
     auto l = t.Step(batch);
@@ -263,7 +264,9 @@ TEST(SynthTrainerGpu, AdversarialStepsRunOnCuda) {
   for (int it = 0; it < 4; ++it) {
     auto l = t.Step(batch);
     for (const auto& [k, v] : l) EXPECT_TRUE(std::isfinite(v)) << k << " at step " << it;
-    if (it == 0) EXPECT_TRUE(l.count("r1") && l.count("path"));
+    if (it == 0) {
+      EXPECT_TRUE(l.count("r1") && l.count("path"));
+    }
   }
   auto out = t.Reconstruct(batch.images, batch.masks);
   EXPECT_TRUE(out.is_cuda());
