@@ -125,66 +125,69 @@ TEST(SynthesisFast, SmallSparseGammaBf16CloseToPlainForward) {
   ExpectSparseMatchesPlain("small", true, torch::kBFloat16, 5e-2);
 }
 
+// A small generator that reads 7 geometry channels (and a neural texture when texture_channels
+// > 0, filled with random values), a face mask with random geometry (coverage 1), and the plain
+// forward that the fast path must match.
+struct GeometryCase {
+  ModelConfig cfg;
+  SynthesisGenerator g{nullptr};
+  torch::Tensor classes, geometry, mask, style, plain;
+  std::vector<torch::Tensor> noise;
+  double scale = 1;
+};
+
+GeometryCase MakeGeometryCase(int texture_channels, uint64_t seed) {
+  GeometryCase c;
+  c.cfg = ModelConfig::Preset("small").value();
+  c.cfg.synth_geometry_channels = 7;
+  c.cfg.synth_texture_channels = texture_channels;
+  torch::manual_seed(seed);
+  c.g = SynthesisGenerator(c.cfg);
+  Perturb(*c.g);
+  torch::NoGradGuard ng;
+  for (auto& t : c.g->texture) t.copy_(torch::randn_like(t));
+  const int64_t s = c.cfg.image_size;
+  c.classes = OneHotMask(FaceLabels(s), c.cfg.num_classes);
+  c.geometry = torch::rand({1, 7, s, s}) * 2 - 1;
+  c.geometry.narrow(1, 6, 1).fill_(1.0);
+  c.mask = torch::cat({c.classes, c.geometry}, 1);
+  c.style = torch::randn({1, c.cfg.num_classes, c.cfg.synth_style_dim});
+  c.noise = c.g->MakeNoise(3);
+  c.plain = c.g->forward(c.mask, c.style, c.noise);
+  c.scale = std::max(1.0, c.plain.abs().max().item<double>());
+  return c;
+}
+
 // Geometry channels (continuous, after the classes): the fast path takes its dense gamma conv and
 // still matches the plain forward; the style fold reads the class channels only.
 TEST(SynthesisFast, GeometryChannelsMatchPlainForward) {
-  auto cfg = ModelConfig::Preset("small").value();
-  cfg.synth_geometry_channels = 7;
-  torch::manual_seed(13);
-  SynthesisGenerator g(cfg);
-  Perturb(*g);
-  const int64_t s = cfg.image_size;
-  auto classes = OneHotMask(FaceLabels(s), cfg.num_classes);
-  auto geometry = torch::rand({1, 7, s, s}) * 2 - 1;
-  auto mask = torch::cat({classes, geometry}, 1);
-  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
-  auto noise = g->MakeNoise(3);
+  GeometryCase c = MakeGeometryCase(0, 13);
   torch::NoGradGuard ng;
-  auto plain = g->forward(mask, style, noise);
-  const double scale = std::max(1.0, plain.abs().max().item<double>());
   for (bool channels_last : {false, true}) {
-    FastSynthesisGenerator fast(g, channels_last);
-    fast.SetStyle(style);
-    auto out = fast.Forward(mask, noise);
+    FastSynthesisGenerator fast(c.g, channels_last);
+    fast.SetStyle(c.style);
+    auto out = fast.Forward(c.mask, c.noise);
     EXPECT_EQ(fast.last_sparse_sites(), 0) << "geometry channels must take the dense path";
-    EXPECT_LT((out - plain).abs().max().item<double>(), 1e-4 * scale) << "channels_last " << channels_last;
+    EXPECT_LT((out - c.plain).abs().max().item<double>(), 1e-4 * c.scale) << "channels_last " << channels_last;
   }
   // The geometry reaches the output.
-  auto other = g->forward(torch::cat({classes, torch::zeros_like(geometry)}, 1), style, noise);
-  EXPECT_GT((other - plain).abs().max().item<double>(), 1e-3);
+  auto other = c.g->forward(torch::cat({c.classes, torch::zeros_like(c.geometry)}, 1), c.style, c.noise);
+  EXPECT_GT((other - c.plain).abs().max().item<double>(), 1e-3);
 }
 
 // A neural texture (sampled from the geometry before the layers): the fast path samples the same
 // texture and matches the plain forward.
 TEST(SynthesisFast, NeuralTextureMatchesPlainForward) {
-  auto cfg = ModelConfig::Preset("small").value();
-  cfg.synth_geometry_channels = 7;
-  cfg.synth_texture_channels = 4;
-  torch::manual_seed(14);
-  SynthesisGenerator g(cfg);
-  Perturb(*g);
-  {
-    torch::NoGradGuard ng;
-    for (auto& t : g->texture) t.copy_(torch::randn_like(t));
-  }
-  const int64_t s = cfg.image_size;
-  auto classes = OneHotMask(FaceLabels(s), cfg.num_classes);
-  auto geometry = torch::rand({1, 7, s, s}) * 2 - 1;
-  geometry.narrow(1, 6, 1).fill_(1.0);
-  auto mask = torch::cat({classes, geometry}, 1);
-  auto style = torch::randn({1, cfg.num_classes, cfg.synth_style_dim});
-  auto noise = g->MakeNoise(3);
+  GeometryCase c = MakeGeometryCase(4, 14);
   torch::NoGradGuard ng;
-  auto plain = g->forward(mask, style, noise);
-  const double scale = std::max(1.0, plain.abs().max().item<double>());
-  FastSynthesisGenerator fast(g);
-  fast.SetStyle(style);
-  EXPECT_LT((fast.Forward(mask, noise) - plain).abs().max().item<double>(), 1e-4 * scale);
+  FastSynthesisGenerator fast(c.g);
+  fast.SetStyle(c.style);
+  EXPECT_LT((fast.Forward(c.mask, c.noise) - c.plain).abs().max().item<double>(), 1e-4 * c.scale);
   // The texture reaches the output (and the fast path copied it: later changes to g are not seen).
-  for (auto& t : g->texture) t.zero_();
-  auto flat = g->forward(mask, style, noise);
-  EXPECT_GT((flat - plain).abs().max().item<double>(), 1e-3);
-  EXPECT_LT((fast.Forward(mask, noise) - plain).abs().max().item<double>(), 1e-4 * scale);
+  for (auto& t : c.g->texture) t.zero_();
+  auto flat = c.g->forward(c.mask, c.style, c.noise);
+  EXPECT_GT((flat - c.plain).abs().max().item<double>(), 1e-3);
+  EXPECT_LT((fast.Forward(c.mask, c.noise) - c.plain).abs().max().item<double>(), 1e-4 * c.scale);
 }
 
 TEST(SynthesisFast, NeedsStyleAndNoise) {
