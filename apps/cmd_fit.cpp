@@ -349,6 +349,9 @@ Status RunFit(const std::vector<std::string>& args) {
     config.synth_geometry_channels = 0;
     config.synth_texture_channels = 0;
   }
+  if (texture_channels > 0 && !geometry)
+    SMILE_LOG(kWarn) << "fit: --texture is looked up through the mesh geometry, which this fit does without: "
+                     << "fitting without a neural texture";
   engine::MeshTopology topology;
   if (geometry) {
     // The identity's mean face from the training part only (the held-out slice is the last

@@ -5,7 +5,9 @@
 //   mask   (N, C, H, W) one-hot, C = config.num_classes (19), any H, W (resized with
 //          nearest neighbour, as the reference); with config.synth_geometry_channels = G > 0,
 //          (N, C + G, H, W): the classes, then continuous geometry (engine/mesh_geometry.h)
-//          that the mask encoder and SPADE branches see and the style codes do not
+//          that the mask encoder and SPADE branches see and the style codes do not; with
+//          config.synth_texture_channels = T > 0 the generator appends T neural texture channels
+//          sampled through that geometry itself (WithNeuralTexture)
 //   style  (N, C, D) style matrix, D = config.synth_style_dim (64)
 //   output (N, 3, S, S), S = config.image_size; RGB nominally in [-1, 1] (not clamped,
 //          as the reference: clamp for display).
