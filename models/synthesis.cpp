@@ -238,17 +238,8 @@ torch::Tensor SynthesisGeneratorImpl::forward(const torch::Tensor& mask_in, cons
   return skip;
 }
 
-torch::Tensor WithNeuralTexture(const std::vector<torch::Tensor>& texture, const torch::Tensor& mask,
-                                int64_t num_classes, int64_t geometry_channels) {
-  if (texture.empty()) return mask;
+torch::Tensor MergeTexturePyramid(const std::vector<torch::Tensor>& texture) {
   namespace F = torch::nn::functional;
-  // Sampled in fp32 (grid_sample has no bf16 CPU kernel); canonical x, y are the grid itself.
-  auto geo = mask.narrow(1, num_classes, geometry_channels).to(torch::kFloat32);
-  auto coverage = geo.narrow(1, geometry_channels - 1, 1);                 // (N, 1, H, W)
-  auto grid = geo.narrow(1, 0, 2).permute({0, 2, 3, 1}).contiguous();  // (N, H, W, 2)
-  const auto opts = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
-  // The pyramid's levels up-sampled to the finest and summed, then sampled once (one grid_sample
-  // instead of one per level: a third of the time, forward and backward).
   const int64_t top = texture.front().size(2);
   torch::Tensor full;
   for (const auto& level : texture) {
@@ -260,6 +251,21 @@ torch::Tensor WithNeuralTexture(const std::vector<torch::Tensor>& texture, const
                                 .align_corners(false));
     full = full.defined() ? full + t : t;
   }
+  return full;
+}
+
+torch::Tensor WithNeuralTexture(const std::vector<torch::Tensor>& texture, const torch::Tensor& mask,
+                                int64_t num_classes, int64_t geometry_channels) {
+  if (texture.empty()) return mask;
+  namespace F = torch::nn::functional;
+  // Sampled in fp32 (grid_sample has no bf16 CPU kernel); canonical x, y are the grid itself.
+  auto geo = mask.narrow(1, num_classes, geometry_channels).to(torch::kFloat32);
+  auto coverage = geo.narrow(1, geometry_channels - 1, 1);                 // (N, 1, H, W)
+  auto grid = geo.narrow(1, 0, 2).permute({0, 2, 3, 1}).contiguous();  // (N, H, W, 2)
+  const auto opts = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
+  // The pyramid's levels up-sampled to the finest and summed, then sampled once (one grid_sample
+  // instead of one per level: a third of the time, forward and backward).
+  auto full = MergeTexturePyramid(texture);
   auto sampled = F::grid_sample(full.expand({mask.size(0), -1, -1, -1}), grid, opts);
   return torch::cat({mask, (sampled * coverage).to(mask.scalar_type())}, 1);
 }

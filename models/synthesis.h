@@ -144,6 +144,9 @@ TORCH_MODULE(SynthesisGenerator);
 // coverage (the last geometry channel). No texture: the mask unchanged.
 torch::Tensor WithNeuralTexture(const std::vector<torch::Tensor>& texture, const torch::Tensor& mask,
                                 int64_t num_classes, int64_t geometry_channels);
+// The pyramid as one texture of its finest size (levels up-sampled bilinearly and summed, fp32):
+// what WithNeuralTexture samples. A one-level "pyramid" of it samples the same.
+torch::Tensor MergeTexturePyramid(const std::vector<torch::Tensor>& texture);
 
 // Mapping: PixelNorm + n x EqualLinear(C*D, C*D, lr_mul 0.01, fused lrelu);
 // z (N, C*D) -> style matrix (N, C, D).

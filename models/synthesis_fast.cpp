@@ -91,7 +91,8 @@ FastSynthesisGenerator::FastSynthesisGenerator(SynthesisGenerator g, bool channe
   // Geometry channels (continuous) make no region one-class: they take the dense path.
   sparse_ = sparse && device_.is_cpu() && config_.synth_geometry_channels == 0;
   input_ = g->input;
-  for (const auto& t : g->texture) texture_.push_back(t.detach().clone());
+  // Merged once: the weights are fixed here, so frames need not re-sum the pyramid.
+  if (!g->texture.empty()) texture_.push_back(MergeTexturePyramid(g->texture).detach().clone());
   start_ = config_.synth_mask_start;
   input_mask_size_ = g->input_mask_size;
   resolutions_ = g->resolutions;

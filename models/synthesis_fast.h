@@ -108,7 +108,7 @@ class FastSynthesisGenerator {
 
   ModelConfig config_;
   torch::nn::Sequential input_;
-  std::vector<torch::Tensor> texture_;  // the neural texture pyramid (config.synth_texture_channels > 0)
+  std::vector<torch::Tensor> texture_;  // the neural texture, its pyramid merged (config.synth_texture_channels > 0)
   torch::Tensor up_kernel_;             // ToRGB skip up-sampling FIR
   torch::Tensor blur_kernel_;           // blur after the transposed conv
   torch::Tensor blur_weight_;           // the same as a (1, 1, 4, 4) depthwise conv weight
