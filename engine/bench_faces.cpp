@@ -128,20 +128,30 @@ Result<std::vector<FaceBenchRow>> BenchFaces(const FaceBenchOptions& o,
   // Whole per-frame analysis, cycling through the clip's first frames (tracking carries over).
   std::map<std::string, std::unique_ptr<FaceAnalyzer>> analyzers;
   std::map<std::string, size_t> next;
-  for (const char* parser : {kParserGeometric, kParserMesh, kParserLearned}) {
+  struct AnalysisCase {
+    std::string key, parser;
+    bool geometry;  // FaceMesh geometry too (AnalyzerOptions::mesh), as a swap in the driver layout of a
+                    // geometry identity runs it; with the mesh parser it reuses the parser's FaceMesh fit
+  };
+  for (const AnalysisCase& ac : {AnalysisCase{kParserGeometric, kParserGeometric, false},
+                                 AnalysisCase{kParserMesh, kParserMesh, false},
+                                 AnalysisCase{std::string(kParserMesh) + "_geometry", kParserMesh, true},
+                                 AnalysisCase{kParserLearned, kParserLearned, false}}) {
     AnalyzerOptions a;
     a.align.size = 256;
-    a.parser = parser;
+    a.parser = ac.parser;
+    a.mesh = ac.geometry;
     std::string skipped;
     auto made = FaceAnalyzer::Create(a);
-    if (made.ok()) analyzers[parser] = std::make_unique<FaceAnalyzer>(std::move(made).value());
+    if (made.ok()) analyzers[ac.key] = std::make_unique<FaceAnalyzer>(std::move(made).value());
     else skipped = made.status().message();
-    const std::string name = std::string("analyse_") + parser;
+    const std::string name = "analyse_" + ac.key;
     cases.push_back({name,
-                     std::string("one frame: detect + track + landmarks + align + ") + parser + " parse + smooth",
-                     skipped, [&, parser = std::string(parser)]() -> Status {
-                       auto& an = *analyzers[parser];
-                       size_t& i = next[parser];
+                     "one frame: detect + track + landmarks + align + " + ac.parser + " parse + smooth" +
+                         (ac.geometry ? " + FaceMesh geometry" : ""),
+                     skipped, [&, key = ac.key]() -> Status {
+                       auto& an = *analyzers[key];
+                       size_t& i = next[key];
                        SMILE_ASSIGN_OR_RETURN(auto r, an.Process(frames[i % frames.size()], i / 25.0));
                        ++i;
                        benchmark::DoNotOptimize(r);

@@ -102,10 +102,20 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
     r.iris = last_iris_;
     r.ms_iris = MsSince(t0);
   }
+  if (parse_) {
+    t0 = std::chrono::steady_clock::now();
+    SMILE_ASSIGN_OR_RETURN(r.parse, parser_->Parse(r.aligned, r.aligned_landmarks));
+    r.ms_parse = MsSince(t0);
+  }
   if (mesh_ && mesh_on_) {
     t0 = std::chrono::steady_clock::now();
-    // On the aligned crop, as `smile fit` measured its training meshes.
-    if (auto m = mesh_->Fit(r.aligned, r.aligned_landmarks); m.ok() && m->score >= kMinMeshScore) r.mesh = std::move(m->pts);
+    // On the aligned crop, as `smile fit` measured its training meshes. The `mesh` parser has
+    // already fitted FaceMesh to this very crop and landmarks for its part masks: reuse that fit.
+    if (r.parse.mesh.fitted) {
+      if (r.parse.mesh.score >= kMinMeshScore) r.mesh = r.parse.mesh.pts;
+    } else if (auto m = mesh_->Fit(r.aligned, r.aligned_landmarks); m.ok() && m->score >= kMinMeshScore) {
+      r.mesh = std::move(m->pts);
+    }
     r.ms_mesh = MsSince(t0);
   }
   if (!parse_) {
@@ -113,9 +123,6 @@ Result<FrameAnalysis> FaceAnalyzer::Process(const cv::Mat& frame, double t) {
     prev_alignment_ = r.alignment;
     return r;
   }
-  t0 = std::chrono::steady_clock::now();
-  SMILE_ASSIGN_OR_RETURN(r.parse, parser_->Parse(r.aligned, r.aligned_landmarks));
-  r.ms_parse = MsSince(t0);
   t0 = std::chrono::steady_clock::now();
   // Previous aligned frame -> this one, through the video frame.
   cv::Matx23d prev_to_cur;

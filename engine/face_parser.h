@@ -16,11 +16,20 @@
 
 namespace smile::engine {
 
+// A FaceMesh fit that a parser ran on its crop (the `mesh` parser's part masks), handed back so
+// that callers who also need the mesh (mesh geometry) do not fit it a second time.
+struct FittedMesh {
+  bool fitted = false;           // a fit ran (whatever its score); false: fit it yourself
+  std::vector<cv::Point3f> pts;  // FaceMesh's 468 points in the crop's pixels (empty if the fit failed)
+  float score = 0;               // face presence, 0..1
+};
+
 struct ParseResult {
   cv::Mat labels;               // CV_8U, aligned size, values 0..18
   std::vector<cv::Mat> probs;   // empty, or kNumLabels CV_32F planes (sum 1 per pixel), aligned size;
                                 // an empty plane means 0 everywhere (a class the parser never produces)
   bool has_eyeglasses = false;  // evidence found (GeometricParser) or eye_g pixels present
+  FittedMesh mesh;              // the parser's own FaceMesh fit of this crop, when it ran one
 };
 
 class FaceParser {
@@ -44,8 +53,10 @@ class PartMaskSource {
   virtual ~PartMaskSource() = default;
   // Soft masks (CV_32F, the aligned image's size, 0..1), kNumLabels planes; the classes it
   // draws are non-empty and replace the 68-point masks, empty ones keep them. An error
-  // (e.g. no confident mesh) keeps all 68-point masks.
-  virtual Result<std::vector<cv::Mat>> PartMasks(const cv::Mat& aligned, const Landmarks& pts) const = 0;
+  // (e.g. no confident mesh) keeps all 68-point masks. `fitted`, when not null, receives the
+  // landmark model's fit of the crop where the source ran one (also when it returns an error).
+  virtual Result<std::vector<cv::Mat>> PartMasks(const cv::Mat& aligned, const Landmarks& pts,
+                                                 FittedMesh* fitted) const = 0;
 };
 
 // Person-vs-background probability of an aligned image (e.g. PersonSegmenter in

@@ -196,8 +196,17 @@ std::vector<cv::Mat> FaceMeshParts::MasksFromMesh(cv::Size size, const FaceMeshR
   return out;
 }
 
-Result<std::vector<cv::Mat>> FaceMeshParts::PartMasks(const cv::Mat& aligned, const Landmarks& pts) const {
-  SMILE_ASSIGN_OR_RETURN(FaceMeshResult m, mesh_.Fit(aligned, pts));
+Result<std::vector<cv::Mat>> FaceMeshParts::PartMasks(const cv::Mat& aligned, const Landmarks& pts,
+                                                      FittedMesh* fitted) const {
+  auto fit = mesh_.Fit(aligned, pts);
+  if (fitted) {
+    fitted->fitted = true;
+    if (fit.ok()) {
+      fitted->pts = fit->pts;
+      fitted->score = fit->score;
+    }
+  }
+  SMILE_ASSIGN_OR_RETURN(FaceMeshResult m, std::move(fit));
   if (m.score < o_.min_score)
     return NotFound("FaceMesh: face score " + std::to_string(m.score) + " below " + std::to_string(o_.min_score));
   std::vector<cv::Mat> out = MasksFromMesh(aligned.size(), m);

@@ -73,7 +73,8 @@ struct FaceMeshPartsOptions {
 class FaceMeshParts : public PartMaskSource {
  public:
   explicit FaceMeshParts(FaceMesh mesh, FaceMeshPartsOptions o = {}) : mesh_(std::move(mesh)), o_(o) {}
-  Result<std::vector<cv::Mat>> PartMasks(const cv::Mat& aligned, const Landmarks& pts) const override;
+  Result<std::vector<cv::Mat>> PartMasks(const cv::Mat& aligned, const Landmarks& pts,
+                                         FittedMesh* fitted) const override;
   // The masks for a given mesh (image pixels) in an image of `size`.
   static std::vector<cv::Mat> MasksFromMesh(cv::Size size, const FaceMeshResult& m);
 

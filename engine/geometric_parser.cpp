@@ -395,7 +395,7 @@ Result<ParseResult> GeometricParser::Parse(const cv::Mat& aligned_in, const Land
   }
   std::vector<cv::Mat> parts = PartMasks(full, pts);
   if (o_.parts) {  // e.g. FaceMesh contours in place of the 68-point polygons
-    auto better = o_.parts->PartMasks(aligned, pts);
+    auto better = o_.parts->PartMasks(aligned, pts, &r.mesh);
     if (better.ok() && better->size() == parts.size())
       for (size_t c = 0; c < parts.size(); ++c)
         if (!(*better)[c].empty() && (*better)[c].size() == full) parts[c] = (*better)[c];

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "engine/mesh_geometry.h"
 #include "engine/metrics.h"
 
 namespace smile::engine {
@@ -151,6 +152,42 @@ TEST(FaceAnalyzerMedia, TrackingAndCropsDoNotDependOnParsing) {
     EXPECT_TRUE(b->smoothed.labels.empty() && b->parse.labels.empty());
   }
   EXPECT_EQ(n, 12);
+}
+
+// With the `mesh` parser and mesh geometry on, FaceMesh runs once per frame: the analyzer takes
+// the parser's own fit of the crop instead of fitting again. The mesh it hands on must be exactly
+// the plain path's: a separate FaceMesh fit of the same aligned crop and landmarks; with the
+// `geometric` parser (no fit of its own) the analyzer still fits the mesh itself.
+TEST(FaceAnalyzerMedia, MeshParserSharesItsFaceMeshFit) {
+  if (!HaveMedia()) GTEST_SKIP() << "no shared media at " << SMILE_MEDIA_DIR << " or no libdlib-data";
+  auto fm = FaceMesh::Load();
+  if (!fm.ok()) GTEST_SKIP() << fm.status().ToString();
+  for (const char* parser : {"mesh", "geometric"}) {
+    AnalyzerOptions o;
+    o.align.size = 128;
+    o.parser = parser;
+    o.mesh = true;
+    auto an = FaceAnalyzer::Create(o);
+    if (!an.ok() && std::string(parser) == "mesh") GTEST_SKIP() << an.status().ToString();
+    ASSERT_TRUE(an.ok()) << an.status().ToString();
+    cv::VideoCapture cap(Media("video/d14.mp4"));
+    cv::Mat frame;
+    int with_mesh = 0;
+    for (int i = 0; i < 6 && cap.read(frame); ++i) {
+      auto a = an->Process(frame, i / 30.0);
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      ASSERT_TRUE(a->found) << i;
+      EXPECT_EQ(a->parse.mesh.fitted, std::string(parser) == "mesh") << parser << " " << i;
+      auto direct = fm->Fit(a->aligned, a->aligned_landmarks);
+      ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+      ASSERT_GE(direct->score, kMinMeshScore) << i;
+      ASSERT_EQ(a->mesh.size(), direct->pts.size()) << parser << " " << i;
+      for (size_t k = 0; k < direct->pts.size(); ++k)
+        ASSERT_LT(cv::norm(a->mesh[k] - direct->pts[k]), 1e-4) << parser << " frame " << i << " point " << k;
+      ++with_mesh;
+    }
+    EXPECT_EQ(with_mesh, 6) << parser;
+  }
 }
 
 TEST(FaceAnalyzerMedia, CropFilterFollowsSmoothing) {
