@@ -82,6 +82,8 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
 
   Series crop_fixed, crop_own, frame_fixed, frame_own;
   ClassErrors parts;  // fixed style, aligned crop: where the error lies
+  ClassErrors edges;  // the same, on pixels near a class boundary only (others: kNotAnEdge)
+  constexpr uint8_t kNotAnEdge = 255;
   std::vector<double> frame_index, nme, pose_err, yaw_in, yaw_out, cycle;
   int64_t evaluated = 0, no_face = 0;
   std::vector<cv::Mat> sheet_rows;
@@ -131,6 +133,8 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
     frame_index.push_back(static_cast<double>(i));
     crop_fixed.Add(CompareImages(fixed, an.aligned, region));
     parts.Add(fixed, an.aligned, labels);
+    // The same error on the pixels near a class boundary only (within 2 px at 128 px).
+    edges.Add(fixed, an.aligned, NearClassEdges(labels, 2, kNotAnEdge));
     crop_own.Add(CompareImages(own, an.aligned, region));
     // Pasted back into the full frame: the swap's feathered head mask, no colour matching.
     const cv::Mat weight = FeatherMask(s, 0.06, region);
@@ -292,6 +296,18 @@ Result<EvalRecord> EvaluateFit(models::IdentityModel& model, const std::string& 
       pt.rows.push_back({name, Num(100 * parts.Pixels(classes) / area, 1), Num(share, 1), Num(parts.Psnr(classes), 2),
                          Num(parts.PsnrWithout(head, classes), 2)});
       r.AddMetric(std::string("error_share_") + key, std::string("share of the fixed-style head error: ") + name,
+                  share, "%");
+    }
+    // Boundaries: how much of the error sits where the mask changes class (mask placement, soft
+    // outlines) rather than inside the parts (texture, shading).
+    std::vector<int> hair = {kHair};
+    const std::vector<std::pair<std::string, std::vector<int>>> edge_rows = {{"hair", hair}, {"head", head}};
+    for (const auto& [key, classes] : edge_rows) {
+      if (edges.Pixels(classes) <= 0) continue;
+      const double share = err > 0 ? 100 * edges.Sse(classes) / err : 0;
+      pt.rows.push_back({key + " within 2 px of a class edge", Num(100 * edges.Pixels(classes) / area, 1),
+                         Num(share, 1), Num(edges.Psnr(classes), 2), "-"});
+      r.AddMetric("error_share_" + key + "_edges", "share of the fixed-style head error: " + key + " near class edges",
                   share, "%");
     }
     r.AddMetric("crop_fixed_pooled_psnr", "PSNR, head, aligned crop, fixed style, pooled MSE over frames",

@@ -68,6 +68,17 @@ void ClassErrors::Add(const cv::Mat& a, const cv::Mat& b, const cv::Mat& labels)
   }
 }
 
+cv::Mat NearClassEdges(const cv::Mat& labels, int radius, uint8_t fill) {
+  CV_Assert(labels.type() == CV_8UC1 && radius >= 1);
+  cv::Mat hi, lo, out = labels.clone();
+  const cv::Mat k = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * radius + 1, 2 * radius + 1));
+  // The image border is no edge: replicate it.
+  cv::dilate(labels, hi, k, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+  cv::erode(labels, lo, k, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+  out.setTo(fill, hi == lo);
+  return out;
+}
+
 double ClassErrors::Sse(const std::vector<int>& classes) const {
   double t = 0;
   for (int c : classes)

@@ -39,6 +39,10 @@ struct ClassErrors {
   double PsnrWithout(const std::vector<int>& classes, const std::vector<int>& group) const;
 };
 
+// `labels` where a pixel lies within `radius` pixels (Chebyshev) of another class, `fill` elsewhere:
+// the class edges, for ClassErrors::Add to measure the error near boundaries apart from the inside.
+cv::Mat NearClassEdges(const cv::Mat& labels, int radius, uint8_t fill);
+
 // ---- Frechet distance (FID math) -------------------------------------------------
 struct FeatureStats {
   cv::Mat mean;  // 1 x D, CV_64F

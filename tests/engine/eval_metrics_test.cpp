@@ -72,6 +72,30 @@ TEST(EvalImageErrors, ClassErrorsSplitTheRegionError) {
   EXPECT_NEAR(e.Sse({13}) / e.Sse({1, 13}), 8 * 400.0 / (16 * 100 + 8 * 400), 1e-12);
 }
 
+// Class edges: the pixels within `radius` of another class keep their class, the rest get `fill`;
+// the image border is not an edge. Columns 0-15 class 1, 16-23 class 13, 24-31 class 0.
+TEST(EvalImageErrors, NearClassEdgesKeepsABandOnEachSideOfABoundary) {
+  cv::Mat labels(32, 32, CV_8U, cv::Scalar(0));
+  labels(cv::Rect(0, 0, 16, 32)).setTo(1);
+  labels(cv::Rect(16, 0, 8, 32)).setTo(13);
+  const cv::Mat e = NearClassEdges(labels, 2, 255);
+  ASSERT_EQ(e.size(), labels.size());
+  for (int y : {0, 15, 31})
+    for (int x = 0; x < 32; ++x) {
+      const bool near = (x >= 14 && x <= 17) || (x >= 22 && x <= 25);
+      EXPECT_EQ(e.at<uint8_t>(y, x), near ? labels.at<uint8_t>(y, x) : 255) << "x " << x << " y " << y;
+    }
+  // Measured through ClassErrors: class 13's error split into its two edge bands (4 columns) and none inside.
+  cv::Mat truth(32, 32, CV_8UC3, cv::Scalar::all(100)), out = truth.clone();
+  out(cv::Rect(16, 0, 8, 32)).setTo(cv::Scalar::all(80));
+  ClassErrors all, edges;
+  all.Add(out, truth, labels);
+  edges.Add(out, truth, e);
+  EXPECT_DOUBLE_EQ(edges.Pixels({13}), 4.0 * 32);
+  EXPECT_NEAR(edges.Sse({13}) / all.Sse({13}), 0.5, 1e-12);
+  EXPECT_DOUBLE_EQ(cv::countNonZero(NearClassEdges(cv::Mat(8, 8, CV_8U, cv::Scalar(5)), 1, 0)), 0);
+}
+
 TEST(EvalFrechet, SetAgainstItselfIsZero) {
   cv::Mat f(300, 16, CV_64F);
   cv::randn(f, 0.0, 1.0);
