@@ -78,7 +78,7 @@ Status RunEvalFit(const std::vector<std::string>& args) {
               "(the last 10 %, which smile fit holds out), re-render each frame's head from its mask with the "
               "identity's fixed style and with the frame's own style, and report PSNR / SSIM / RMSE (and LPIPS, "
               "FID) in the head region of the aligned crop and after pasting back into the full frame, with the "
-              "share of the error each part of the head (skin, hair, eyes, brows ...) carries.");
+              "share of the error each part of the head (skin, hair, eyes, brows ...) carries, and how much of it lies near the edges between classes.");
   p.Option("model", "FILE", "identity model made by smile fit (.smile)", "", true);
   p.Option("video", "MEDIA", "the clip the model was fitted on (default: the model's recorded source)");
   p.Option("frames", "N", "evaluate at most N held-out frames, evenly spaced (0: all)", "0");

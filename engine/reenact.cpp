@@ -35,8 +35,16 @@ Landmarks ExpressionLandmarks(const FaceMesh* mesh, const cv::Mat& image, const 
   return MeshRefined68(pts68, *m);
 }
 
-ExpressionTracker::ExpressionTracker(const FaceMesh* mesh)
-    : mesh_(mesh), filter_(TrackerOptions{}.landmark_filter) {}
+namespace {
+// The tracker's default landmark filter (a named object: GCC 12 warns, wrongly, that a temporary
+// TrackerOptions' strings may be used uninitialised).
+OneEuroParams DefaultLandmarkFilter() {
+  const TrackerOptions defaults;
+  return defaults.landmark_filter;
+}
+}  // namespace
+
+ExpressionTracker::ExpressionTracker(const FaceMesh* mesh) : mesh_(mesh), filter_(DefaultLandmarkFilter()) {}
 
 Landmarks ExpressionTracker::Update(const cv::Mat& image, const Landmarks& pts68, double t) {
   if (!mesh_ || pts68.size() != 68) return pts68;

@@ -206,8 +206,9 @@ TEST(FaceAnalyzerMedia, CropFilterFollowsSmoothing) {
       const Alignment raw = ComputeAlignment(a->face.landmarks, o.align);
       const double side = cv::norm(a->alignment.quad[3] - a->alignment.quad[0]);
       const double raw_side = cv::norm(raw.quad[3] - raw.quad[0]);
-      if (!smooth || i == 0)
+      if (!smooth || i == 0) {
         for (int k = 0; k < 4; ++k) EXPECT_LT(cv::norm(a->alignment.quad[k] - raw.quad[k]), 1e-3) << i;
+      }
       raw_min = std::min(raw_min, raw_side), raw_max = std::max(raw_max, raw_side);
       f_min = std::min(f_min, side), f_max = std::max(f_max, side);
     }

@@ -134,7 +134,9 @@ TEST(FaceEdgeCasesMedia, ManyFacesGetOneTrackEach) {
   int six = 0;
   for (const auto& a : r.analyses) {
     six += a.tracks.faces.size() == 6;
-    if (a.found) EXPECT_GT(a.face.box.x + a.face.box.width / 2, 240) << "index 2 is not in the left column";
+    if (a.found) {
+      EXPECT_GT(a.face.box.x + a.face.box.width / 2, 240) << "index 2 is not in the left column";
+    }
   }
   EXPECT_GE(six, 7);
 }
@@ -159,8 +161,11 @@ TEST(FaceEdgeCasesMedia, TinyFaceIsFoundDownToAboutFiftyPixels) {
     EXPECT_LE(r.max_faces, 1) << "no false faces in the room";
     if (scale > 0.2) {
       EXPECT_GE(r.detected, 14);
-      for (const auto& a : r.analyses)
-        if (a.found) EXPECT_NEAR(a.face.box.x + a.face.box.width / 2, 400 + 256 * scale, 20);
+      for (const auto& a : r.analyses) {
+        if (a.found) {
+          EXPECT_NEAR(a.face.box.x + a.face.box.width / 2, 400 + 256 * scale, 20);
+        }
+      }
     } else {
       EXPECT_EQ(r.found, 0);
     }
@@ -292,7 +297,9 @@ TEST(FaceEdgeCasesMedia, FaceCutByTheFrameEdge) {
       const cv::Point2f got = (LeftEyeCenter(a.face.raw_landmarks) + RightEyeCenter(a.face.raw_landmarks)) * 0.5f;
       EXPECT_LT(cv::norm(got - eyes), 0.6 * InterOcular(truth)) << "a reported face is the cut face";
     }
-    if (side == 0) EXPECT_GE(r.found, 10) << "more than half the face is visible";
+    if (side == 0) {
+      EXPECT_GE(r.found, 10) << "more than half the face is visible";
+    }
   }
 }
 

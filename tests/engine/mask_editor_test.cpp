@@ -444,7 +444,8 @@ TEST(MaskEditor, SessionRunsTheEditStageBetweenAnalyseAndSynthesise) {
     SessionOptions so;
     so.progress = false;
     so.fused = fused;
-    auto session = Session::Create(model, so, AnalyzerOptions{});
+    const AnalyzerOptions ao;  // named: GCC 12 wrongly warns about a temporary's strings
+    auto session = Session::Create(model, so, ao);
     ASSERT_TRUE(session.ok()) << session.status().ToString();
     // A reference editor with the same weights and seed shows what the stage must produce.
     auto stage_editor = RandomEditor("+eyeglasses,-hat", 4);
