@@ -54,7 +54,8 @@ torch::Tensor GeneratorMask(const torch::Tensor& one_hot, const torch::Tensor& g
   return geometry.defined() ? torch::cat({one_hot, geometry}, 1) : one_hot;
 }
 
-// Moves a random `share` of the batch by small similarities (image bilinear, labels nearest).
+}  // namespace
+
 void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, torch::Tensor* geometry, double share,
                   std::mt19937_64& rng) {
   const int64_t n = images->size(0);
@@ -87,8 +88,6 @@ void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, torch::Tensor* g
     *geometry = F::grid_sample(*geometry, grid,
                                F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kZeros).align_corners(false));
 }
-
-}  // namespace
 
 double NearestTrainingPsnr(const std::vector<FitSample>& train, const std::vector<FitSample>& held) {
   if (train.empty() || held.empty()) return NAN;

@@ -91,6 +91,50 @@ TEST(IdentityFit, OnePhotoIsExpandedByAugmentationAndSaysNothingWasHeldOut) {
 
 // A fit stopped after 3 iterations and resumed to 6 ends with the same weights, style and
 // figures as one run of 6 (state: trainer, fit RNG, counters, best weights).
+// AugmentBatch moves image, labels and geometry by the same similarity: on a batch of
+// class-coloured blocks, away from block edges, every moved pixel still has its class's colour and
+// geometry value; with share 0 nothing moves (up to float rounding of the identity grid), with
+// share 1 every sample does.
+TEST(IdentityFit, AugmentBatchMovesImageMaskAndGeometryTogether) {
+  const int n = 4, size = 64;
+  auto labels = torch::zeros({n, size, size}, torch::kLong);
+  for (int by = 0; by < 4; ++by)
+    for (int bx = 0; bx < 4; ++bx)
+      labels.index_put_({torch::indexing::Slice(), torch::indexing::Slice(by * 16, by * 16 + 16),
+                         torch::indexing::Slice(bx * 16, bx * 16 + 16)},
+                        1 + (by * 4 + bx) % 18);
+  const auto value = labels.to(torch::kFloat) / 20.0;  // each class's colour / geometry value
+  const auto images = torch::stack({value, -value, value * 0.5}, 1);
+  const auto geometry = torch::stack({value, torch::ones_like(value)}, 1);  // value, coverage
+  std::mt19937_64 rng(7);
+  {
+    auto im = images.clone(), lb = labels.clone(), ge = geometry.clone();
+    AugmentBatch(&im, &lb, &ge, 0.0, rng);
+    EXPECT_LT((im - images).abs().max().item<float>(), 1e-5);
+    EXPECT_TRUE(torch::equal(lb, labels));
+    EXPECT_LT((ge - geometry).abs().max().item<float>(), 1e-5);
+  }
+  auto im = images.clone(), lb = labels.clone(), ge = geometry.clone();
+  AugmentBatch(&im, &lb, &ge, 1.0, rng);
+  ASSERT_EQ(im.sizes(), images.sizes());
+  ASSERT_EQ(lb.sizes(), labels.sizes());
+  ASSERT_EQ(ge.sizes(), geometry.sizes());
+  namespace F = torch::nn::functional;
+  const auto lf = lb.to(torch::kFloat).unsqueeze(1);
+  const auto pool = F::MaxPool2dFuncOptions(5).stride(1).padding(2);
+  // Interior: the 5x5 neighbourhood holds one class.
+  const auto interior = (F::max_pool2d(lf, pool) == -F::max_pool2d(-lf, pool)).squeeze(1);
+  const auto v = lb.to(torch::kFloat) / 20.0;
+  for (int i = 0; i < n; ++i) {
+    EXPECT_FALSE(torch::equal(lb[i], labels[i])) << "sample " << i << " did not move";
+    const auto in = interior[i] & (ge[i][1] > 0.5);  // inside the crop after the move
+    ASSERT_GT(in.sum().item<int64_t>(), size * size / 3) << i;
+    EXPECT_LT((im[i][0] - v[i]).abs().masked_select(in).max().item<float>(), 1e-4) << i;
+    EXPECT_LT((im[i][1] + v[i]).abs().masked_select(in).max().item<float>(), 1e-4) << i;
+    EXPECT_LT((ge[i][0] - v[i]).abs().masked_select(in).max().item<float>(), 1e-6) << i;
+  }
+}
+
 TEST(IdentityFit, ResumesExactly) {
   std::vector<FitSample> samples;
   for (int i = 0; i < 20; ++i) samples.push_back(SyntheticSample(32, i % 5 - 2));
