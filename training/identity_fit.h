@@ -119,7 +119,8 @@ double NearestTrainingPsnr(const std::vector<FitSample>& train, const std::vecto
 // Moves a random `share` of a batch, each sample by its own small random similarity (FitOptions::
 // augment): images [N,3,H,W] bilinear with border padding, labels [N,H,W] (long) nearest, and the
 // geometry channels [N,G,H,W] (when defined) nearest with zeros outside, so that each moved pixel
-// keeps its class and its point on the canonical face. Samples not drawn stay exactly as they were.
+// keeps its class and its point on the canonical face. Samples not drawn go through the identity
+// grid (the same values up to float rounding; labels exactly); a batch with none drawn is untouched.
 void AugmentBatch(torch::Tensor* images, torch::Tensor* labels, torch::Tensor* geometry, double share,
                   std::mt19937_64& rng);
 

@@ -89,8 +89,6 @@ TEST(IdentityFit, OnePhotoIsExpandedByAugmentationAndSaysNothingWasHeldOut) {
   EXPECT_EQ(fit->holdout_samples, 1);
 }
 
-// A fit stopped after 3 iterations and resumed to 6 ends with the same weights, style and
-// figures as one run of 6 (state: trainer, fit RNG, counters, best weights).
 // AugmentBatch moves image, labels and geometry by the same similarity: on a batch of
 // class-coloured blocks, away from block edges, every moved pixel still has its class's colour and
 // geometry value; with share 0 nothing moves (up to float rounding of the identity grid), with
@@ -135,6 +133,8 @@ TEST(IdentityFit, AugmentBatchMovesImageMaskAndGeometryTogether) {
   }
 }
 
+// A fit stopped after 3 iterations and resumed to 6 ends with the same weights, style and
+// figures as one run of 6 (state: trainer, fit RNG, counters, best weights).
 TEST(IdentityFit, ResumesExactly) {
   std::vector<FitSample> samples;
   for (int i = 0; i < 20; ++i) samples.push_back(SyntheticSample(32, i % 5 - 2));
