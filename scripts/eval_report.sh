@@ -24,7 +24,8 @@
 #   DRIVERS     driver clips for reenactment    (default: "d11 d3")
 #   LPIPS, INCEPTION   TorchScript feature networks (not bundled; see smile eval fit --help)
 #   MANIP, ATTR        manipulation checkpoint and attribute classifier for eval manip
-#   LOSS_LOGS   training loss logs (JSONL) to plot, space-separated
+#   LOSS_LOGS   training loss logs (JSONL) to plot, space-separated (default: $MODEL.losses.jsonl
+#               when it exists: the bundled identity's fit log)
 #   NICE        niceness of the runs             (default: 10)
 # Frames and videos are written to OUT_DIR; the report is OUT_DIR/report.html, the summary
 # OUT_DIR/summary.md. A rerun reuses finished swaps / reenactments and the results (JSON) of
@@ -123,9 +124,11 @@ fi
 [[ -z ${LPIPS:-} ]] && notes+=(--note "LPIPS and LPIPS diversity: not measured, no LPIPS network given (LPIPS=<TorchScript file>).")
 [[ -z ${INCEPTION:-} ]] && notes+=(--note "FID: not measured, no Inception network given (INCEPTION=<TorchScript file>).")
 logs=()
-for l in ${LOSS_LOGS:-}; do logs+=(--loss-log "$l"); done
+LOSS_LOGS=${LOSS_LOGS-}
+[[ -z $LOSS_LOGS && -f $MODEL.losses.jsonl ]] && LOSS_LOGS=$MODEL.losses.jsonl
+for l in $LOSS_LOGS; do logs+=(--loss-log "$l"); done
 [[ ${#logs[@]} -eq 0 ]] && notes+=(--note "Training loss curves: none given (LOSS_LOGS=<losses.jsonl ...>: a run folder's \
-losses.jsonl or a fit's <model>.losses.jsonl); the bundled identity's fit log is not kept in the repository.")
+losses.jsonl or a fit's <model>.losses.jsonl, which smile fit writes beside the model).")
 notes+=(--note "Settings: model $(basename "$MODEL") on $(basename "$FIT_VIDEO"); $FRAMES frames per swap / reenactment; \
 eval fit frames: ${FIT_FRAMES} (0 = all held-out); smile $("$SMILE_BIN" --version 2>/dev/null | head -1 || true).")
 
