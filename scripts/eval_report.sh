@@ -124,9 +124,8 @@ fi
 [[ -z ${LPIPS:-} ]] && notes+=(--note "LPIPS and LPIPS diversity: not measured, no LPIPS network given (LPIPS=<TorchScript file>).")
 [[ -z ${INCEPTION:-} ]] && notes+=(--note "FID: not measured, no Inception network given (INCEPTION=<TorchScript file>).")
 logs=()
-LOSS_LOGS=${LOSS_LOGS-}
-[[ -z $LOSS_LOGS && -f $MODEL.losses.jsonl ]] && LOSS_LOGS=$MODEL.losses.jsonl
-for l in $LOSS_LOGS; do logs+=(--loss-log "$l"); done
+for l in ${LOSS_LOGS:-}; do logs+=(--loss-log "$l"); done
+[[ -z ${LOSS_LOGS:-} && -f $MODEL.losses.jsonl ]] && logs+=(--loss-log "$MODEL.losses.jsonl")
 [[ ${#logs[@]} -eq 0 ]] && notes+=(--note "Training loss curves: none given (LOSS_LOGS=<losses.jsonl ...>: a run folder's \
 losses.jsonl or a fit's <model>.losses.jsonl, which smile fit writes beside the model).")
 notes+=(--note "Settings: model $(basename "$MODEL") on $(basename "$FIT_VIDEO"); $FRAMES frames per swap / reenactment; \
